@@ -1,0 +1,304 @@
+"""The reference backend: every primitive as a plain Python loop over the index math.
+
+This is the backend to read and to step through in a debugger. Each primitive takes tensors as
+`StridedArray`s (storage, shape, strides, offset; see `teachgrad.strides`) and returns a new,
+contiguous, flat numpy buffer holding the result in row-major order. Values are read as Python
+numbers (`storage.tolist()`), computed in Python, and written once into the result.
+
+The primitives (every backend implements exactly these, with these signatures):
+
+    map(op, x, out_dtype)                 out[i] = f(x[i])                 ops: UNARY
+    zip(op, a, b, out_dtype)              out[i] = f(a[i], b[i])           ops: BINARY
+    where(cond, a, b, out_dtype)          out[i] = a[i] if cond[i] else b[i]
+    reduce(op, x, dim, out_dtype)         reduce x along dim to size 1     ops: REDUCTIONS
+    matmul(a, b, out_dtype)               (*batch, n, k) @ (*batch, k, m) -> (*batch, n, m)
+    softmax(x, dim, log, out_dtype)       exp(x - max) / sum(exp(x - max)) along dim (or its log)
+    take(x, positions, out_dtype)         out[i] = x.storage[positions[i]]
+    scatter_add(size, positions, values, out_dtype)
+                                          out = zeros(size); out[positions[i]] += values[i]
+    assign(dst, src)                      write src into dst's storage, in place (same shapes)
+    put(storage, positions, values)       storage[positions[i]] = values[i], in place
+
+Callers prepare the operands: `zip` and `where` receive operands already broadcast to one shape
+(broadcast dimensions have stride 0), with the same dtype (promotion happens before the kernel).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from teachgrad.strides import StridedArray, all_indices, numel, position
+
+INF, NAN = math.inf, math.nan
+
+
+def _safe_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -INF if x == 0 else NAN
+
+
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else NAN
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = _safe_exp(x)
+    return e / (1.0 + e)
+
+
+def _sign(x):
+    if x != x:  # NaN
+        return x
+    return (x > 0) - (x < 0)
+
+
+def _relu(x):
+    return x if x > 0 else x * 0  # x * 0 keeps the type (int or float)
+
+
+def _erf_gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _div(a, b):
+    if b != 0:
+        return a / b
+    if a != a or a == 0:
+        return NAN
+    return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _pow(a, b):
+    try:
+        result = a**b
+    except ZeroDivisionError:  # 0 ** negative
+        return INF
+    except OverflowError:
+        return INF
+    return NAN if isinstance(result, complex) else result
+
+
+def _maximum(a, b):
+    if a != a or b != b:
+        return NAN
+    return a if a >= b else b
+
+
+def _minimum(a, b):
+    if a != a or b != b:
+        return NAN
+    return a if a <= b else b
+
+
+UNARY = {
+    "identity": lambda x: x,  # a copy (or, with another out_dtype, a conversion)
+    "neg": operator.neg,
+    "exp": _safe_exp,
+    "log": _log,
+    "sqrt": _sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "relu": _relu,
+    "abs": abs,
+    "sign": _sign,
+    "gelu": _erf_gelu,
+    "erf": math.erf,
+    "logical_not": operator.not_,
+}
+
+BINARY = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": _div,
+    "pow": _pow,
+    "maximum": _maximum,
+    "minimum": _minimum,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "logical_and": lambda a, b: bool(a) and bool(b),
+    "logical_or": lambda a, b: bool(a) or bool(b),
+}
+
+
+def _sum(row: list):
+    return sum(row)
+
+
+def _prod(row: list):
+    return math.prod(row)
+
+
+def _argmax(row: list) -> int:
+    """Index of the first largest value; a NaN counts as the largest."""
+    best = 0
+    for k in range(1, len(row)):
+        if row[best] != row[best]:
+            break
+        if row[k] != row[k] or row[k] > row[best]:
+            best = k
+    return best
+
+
+def _argmin(row: list) -> int:
+    """Index of the first smallest value; a NaN counts as the smallest."""
+    best = 0
+    for k in range(1, len(row)):
+        if row[best] != row[best]:
+            break
+        if row[k] != row[k] or row[k] < row[best]:
+            best = k
+    return best
+
+
+REDUCTIONS = {
+    "sum": _sum,
+    "prod": _prod,
+    "max": lambda row: row[_argmax(row)],
+    "min": lambda row: row[_argmin(row)],
+    "argmax": _argmax,
+    "argmin": _argmin,
+}
+
+
+def _result(values: list, out_dtype: np.dtype) -> np.ndarray:
+    return np.array(values, dtype=out_dtype).reshape(-1)
+
+
+def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Apply the unary function `op` to every element of x."""
+    f = UNARY[op]
+    values = x.storage.tolist()
+    return _result([f(values[position(i, x.strides, x.offset)]) for i in all_indices(x.shape)], out_dtype)
+
+
+def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Apply the binary function `op` to matching elements of a and b (same shape)."""
+    f = BINARY[op]
+    a_values, b_values = a.storage.tolist(), b.storage.tolist()
+    out = []
+    for index in all_indices(a.shape):
+        left = a_values[position(index, a.strides, a.offset)]
+        right = b_values[position(index, b.strides, b.offset)]
+        out.append(f(left, right))
+    return _result(out, out_dtype)
+
+
+def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Pick a's element where cond is true, else b's (all three of one shape)."""
+    c_values, a_values, b_values = cond.storage.tolist(), a.storage.tolist(), b.storage.tolist()
+    out = []
+    for index in all_indices(cond.shape):
+        if c_values[position(index, cond.strides, cond.offset)]:
+            out.append(a_values[position(index, a.strides, a.offset)])
+        else:
+            out.append(b_values[position(index, b.strides, b.offset)])
+    return _result(out, out_dtype)
+
+
+def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
+    """Reduce x along `dim`; the result has x's shape with size 1 at `dim`.
+
+    For each output index, walk the row along `dim`: start at the row's first element and step
+    by `strides[dim]`.
+    """
+    combine = REDUCTIONS[op]
+    values = x.storage.tolist()
+    size, step = x.shape[dim], x.strides[dim]
+    out_shape = x.shape[:dim] + (1,) + x.shape[dim + 1 :]
+    out = []
+    for index in all_indices(out_shape):
+        start = position(index, x.strides, x.offset)
+        out.append(combine([values[start + k * step] for k in range(size)]))
+    return _result(out, out_dtype)
+
+
+def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
+    *batch, n, k = a.shape
+    m = b.shape[-1]
+    a_values, b_values = a.storage.tolist(), b.storage.tolist()
+    a_row, a_col = a.strides[-2:]
+    b_row, b_col = b.strides[-2:]
+    out = []
+    for batch_index in all_indices(batch):
+        a_start = position(batch_index, a.strides[:-2], a.offset)
+        b_start = position(batch_index, b.strides[:-2], b.offset)
+        for i in range(n):
+            for j in range(m):
+                total = 0
+                for p in range(k):
+                    total += a_values[a_start + i * a_row + p * a_col] * b_values[b_start + p * b_row + j * b_col]
+                out.append(total)
+    return _result(out, out_dtype)
+
+
+def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.ndarray:
+    """Softmax (or log-softmax) along `dim`, shifted by the row maximum so exp cannot overflow.
+
+    softmax(x)_k = exp(x_k - m) / sum_j exp(x_j - m),   log_softmax(x)_k = x_k - m - log(sum_j exp(x_j - m))
+    """
+    values = x.storage.tolist()
+    size, step = x.shape[dim], x.strides[dim]
+    result = [0.0] * numel(x.shape)
+    out_step = numel(x.shape[dim + 1 :])
+    row_shape = x.shape[:dim] + (1,) + x.shape[dim + 1 :]
+    for row_number, index in enumerate(all_indices(row_shape)):
+        start = position(index, x.strides, x.offset)
+        row = [values[start + k * step] for k in range(size)]
+        peak = max(row)
+        exps = [_safe_exp(v - peak) for v in row]
+        total = sum(exps)
+        out_start = (row_number // out_step) * size * out_step + row_number % out_step
+        for k in range(size):
+            value = row[k] - peak - math.log(total) if log else exps[k] / total
+            result[out_start + k * out_step] = value
+    return _result(result, out_dtype)
+
+
+def take(x: StridedArray, positions: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
+    """Gather storage elements: out[i] = x.storage[positions[i]]."""
+    values = x.storage.tolist()
+    return _result([values[p] for p in positions.tolist()], out_dtype)
+
+
+def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """The adjoint of `take`: start from zeros(size) and add values[i] at positions[i]."""
+    out = [0] * size
+    source, targets = values.storage.tolist(), positions.tolist()
+    for i, index in enumerate(all_indices(values.shape)):
+        out[targets[i]] += source[position(index, values.strides, values.offset)]
+    return _result(out, out_dtype)
+
+
+def assign(dst: StridedArray, src: StridedArray) -> None:
+    """Write src's elements into dst's storage at dst's layout (in place; same shapes)."""
+    source = src.storage.tolist()
+    for index in all_indices(dst.shape):
+        dst.storage[position(index, dst.strides, dst.offset)] = source[position(index, src.strides, src.offset)]
+
+
+def put(storage: np.ndarray, positions: np.ndarray, values: StridedArray) -> None:
+    """Write values (row-major over values.shape) to storage[positions[i]], in place."""
+    source, targets = values.storage.tolist(), positions.tolist()
+    for i, index in enumerate(all_indices(values.shape)):
+        storage[targets[i]] = source[position(index, values.strides, values.offset)]

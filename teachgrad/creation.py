@@ -1,0 +1,271 @@
+"""Creation functions: `tensor`, `from_numpy`, `zeros`, `arange`, `rand`, ... with PyTorch's signatures.
+
+Each builds its values with numpy on the CPU (random draws from `teachgrad.random`), then moves
+them to the requested device. dtype inference follows PyTorch: Python floats give the default
+float dtype (float32), Python ints int64, bools bool; numpy arrays keep their dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from teachgrad import dtypes
+from teachgrad.device import device as Device
+from teachgrad.functions.indexing import Cat
+from teachgrad.functions.elementwise import Where
+from teachgrad.random import resolve
+from teachgrad.strides import normalize_dim
+from teachgrad.tensor import Tensor, _from_array, _sizes
+
+
+def _finish(array: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    """Convert to the requested dtype, then make the tensor on the requested device."""
+    if dtype is not None:
+        array = array.astype(dtypes.as_dtype(dtype).numpy, copy=False)
+    out = _from_array(array, Device(device) if device is not None else Device("cpu"), False)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _nested_values(data: Any) -> Any:
+    """Replace tensors inside nested lists by their values, so numpy can read the structure."""
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_nested_values(item) for item in data]
+    return data
+
+
+def _infer_array(data: Any) -> np.ndarray:
+    """An array with PyTorch's dtype inference for Python data."""
+    if isinstance(data, np.ndarray):
+        return data.astype(dtypes.from_numpy(data.dtype).numpy, copy=True)
+    if isinstance(data, Tensor):
+        return data.detach()._host_array().copy()
+    values = _nested_values(data)
+    try:
+        array = np.array(values)
+    except ValueError as error:
+        raise ValueError(f"tensor(): the data is not a rectangular nested list of numbers ({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor(): expected numbers (or nested lists of numbers), got elements of type {array.dtype}")
+    if array.dtype.kind == "f":
+        return array.astype(dtypes.get_default_dtype().numpy)
+    return array.astype(dtypes.from_numpy(array.dtype).numpy)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (a number, nested lists, a numpy array, a tensor)."""
+    return _finish(_infer_array(data), dtype, device, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like `tensor`, but shares memory with a tensor or numpy array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray) and (dtype is None or dtypes.as_dtype(dtype).numpy == data.dtype):
+        if data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (device is None or str(device) == "cpu"):
+            return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a numpy array (float32, float64, int64 or bool)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    if array.dtype not in (np.float32, np.float64, np.int64, np.bool_):
+        raise TypeError(
+            f"can't convert np.ndarray of type {array.dtype}. The only supported types are: float64, float32, int64, and bool."
+        )
+    if any(s < 0 for s in array.strides):
+        raise ValueError("At least one stride in the given numpy array is negative; make a copy (array.copy()) first.")
+    itemsize = array.itemsize
+    if any(s % itemsize for s in array.strides):
+        raise ValueError("from_numpy: the array's strides are not a multiple of its element size; make a copy first.")
+    strides = tuple(s // itemsize for s in array.strides)
+    span = 1 + sum((size - 1) * stride for size, stride in zip(array.shape, strides)) if array.size else 0
+    storage = np.lib.stride_tricks.as_strided(array, shape=(span,), strides=(itemsize,)) if array.size else array.reshape(-1)
+    return Tensor._make(storage, array.shape, strides, 0, dtypes.from_numpy(array.dtype))
+
+
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value` (dtype inferred from the value, like PyTorch)."""
+    inferred = dtype if dtype is not None else dtypes.scalar_dtype(fill_value)
+    return _finish(np.full(_sizes((size,)), fill_value, dtype=dtypes.as_dtype(inferred).numpy), None, device, requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(_sizes(size), 0.0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(_sizes(size), 1.0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (here: zero-filled, so results never depend on stale memory)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _like(t: Tensor, dtype: Any, device: Any) -> dict:
+    return {"dtype": dtype if dtype is not None else t.dtype, "device": device if device is not None else t.device}
+
+
+def zeros_like(t: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def ones_like(t: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def empty_like(t: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def rand_like(t: Tensor, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    return rand(t.shape, generator=generator, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def randn_like(t: Tensor, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    return randn(t.shape, generator=generator, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values start, start + step, ... up to (not including) end; ints give int64."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
+    all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    inferred = dtypes.int64 if all_ints else dtypes.get_default_dtype()
+    count = max(math.ceil((end - start) / step), 0)
+    values = start + np.arange(count, dtype=np.float64 if not all_ints else np.int64) * step
+    return _finish(values, dtype if dtype is not None else inferred, device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive (computed from both ends, like PyTorch)."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    index = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    values = np.where(index < steps // 2, start + index * step, end - (steps - 1 - index) * step)
+    return _finish(values, dtype if dtype is not None else dtypes.get_default_dtype(), device, requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    exponents = linspace(start, end, steps, dtype=dtypes.float64)._array()
+    return _finish(np.power(base, exponents), dtype if dtype is not None else dtypes.get_default_dtype(), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An n x m matrix with ones on the diagonal."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n and m must be non-negative, got n={n}, m={m}")
+    return _finish(np.eye(n, m if m is not None else n), dtype if dtype is not None else dtypes.get_default_dtype(), device, requires_grad)
+
+
+def _float_dtype(dtype: Any) -> dtypes.dtype:
+    target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not target.is_floating_point:
+        raise RuntimeError(f"this random function needs a floating-point dtype, got {target}")
+    return target
+
+
+def rand(*size: Any, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    return _finish(resolve(generator).uniform(_sizes(size)), _float_dtype(dtype), device, requires_grad)
+
+
+def randn(*size: Any, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    return _finish(resolve(generator).normal(_sizes(size)), _float_dtype(dtype), device, requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] | None = None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Integers drawn uniformly from [low, high): `randint(high, size)` or `randint(low, high, size)`."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing the required argument 'size'")
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _finish(resolve(generator).integers(low, high, _sizes((size,))), dtype or dtypes.int64, device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0 .. n-1."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got {n}")
+    return _finish(resolve(generator).permutation(n), dtype or dtypes.int64, device, False)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """Normal samples; mean and std may be tensors (elementwise, broadcast) or numbers with `size`."""
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if not tensors and size is None:
+        raise TypeError("normal() with float mean and std needs a size")
+    mean_values = mean.detach()._host_array() if isinstance(mean, Tensor) else mean
+    std_values = std.detach()._host_array() if isinstance(std, Tensor) else std
+    if np.any(np.asarray(std_values) < 0):
+        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+    shape = _sizes((size,)) if size is not None else np.broadcast_shapes(*(t.shape for t in tensors))
+    target = dtype if dtype is not None else (tensors[0].dtype if tensors else None)
+    return _finish(resolve(generator).normal(shape, mean_values, std_values), _float_dtype(target), device, requires_grad)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tensor:
+    """0/1 samples: 1 with probability input[i] (or p), in input's dtype."""
+    probs = np.full(input.shape, p) if p is not None else input.detach()._host_array()
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
+    draws = resolve(generator).uniform(input.shape) < probs
+    return _finish(draws, input.dtype, input.device, False)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    if not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError("cat(): expected a sequence of Tensors")
+    reference = next((t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)), tensors[0])
+    return Cat.apply(normalize_dim(dim, max(reference.ndim, 1)), *tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and {list(t.shape)} at entry {i}")
+    d = normalize_dim(dim, len(first) + 1)
+    return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+    """Elementwise `input if condition else other`."""
+    return Where.apply(condition, input, other)

@@ -1,0 +1,1 @@
+"""The differentiable operations, one `Function` per operation, grouped by kind."""

@@ -1,0 +1,99 @@
+"""The seam between Functions and backends: run a primitive on tensors, get a tensor back.
+
+Each helper picks the kernels for the tensors' device (the active CPU backend, or CUDA), hands
+them `StridedArray`s, and wraps the buffer the kernel returns in a new tensor. Functions call
+these helpers and never a backend directly, so one Function runs on every backend.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from teachgrad import backends
+from teachgrad.dtypes import dtype
+from teachgrad.strides import broadcast_shapes, numel
+
+
+def kernels(*tensors: Any) -> ModuleType:
+    """The backend module for these tensors; all of them must be on one device."""
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        names = sorted(str(d) for d in devices)
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, {names[1]} and {names[0]}!"
+        )
+    (where,) = devices
+    if where.type == "cuda":
+        return backends.load("cuda")
+    return backends.cpu_kernels()
+
+
+def run_map(op: str, x: Any, out_dtype: dtype | None = None) -> Any:
+    """out[i] = op(x[i])."""
+    out_dtype = out_dtype or x.dtype
+    buffer = kernels(x).map(op, x._strided(), out_dtype.numpy)
+    return x._from_buffer(buffer, x.shape, out_dtype)
+
+
+def run_zip(op: str, a: Any, b: Any, out_dtype: dtype | None = None) -> Any:
+    """out = op(a, b) elementwise, after broadcasting a and b to one shape."""
+    shape = broadcast_shapes(a.shape, b.shape)
+    out_dtype = out_dtype or a.dtype
+    buffer = kernels(a, b).zip(op, a._strided(shape), b._strided(shape), out_dtype.numpy)
+    return a._from_buffer(buffer, shape, out_dtype)
+
+
+def run_where(cond: Any, a: Any, b: Any) -> Any:
+    """out = a where cond else b, all broadcast to one shape."""
+    shape = broadcast_shapes(cond.shape, a.shape, b.shape)
+    buffer = kernels(cond, a, b).where(cond._strided(shape), a._strided(shape), b._strided(shape), a.dtype.numpy)
+    return a._from_buffer(buffer, shape, a.dtype)
+
+
+def run_reduce(op: str, x: Any, dim: int, out_dtype: dtype | None = None) -> Any:
+    """Reduce along one dim, keeping it with size 1."""
+    out_dtype = out_dtype or x.dtype
+    shape = x.shape[:dim] + (1,) + x.shape[dim + 1 :]
+    buffer = kernels(x).reduce(op, x._strided(), dim, out_dtype.numpy)
+    return x._from_buffer(buffer, shape, out_dtype)
+
+
+def run_matmul(a: Any, b: Any) -> Any:
+    """(*batch, n, k) @ (*batch, k, m) with equal batch shapes."""
+    shape = a.shape[:-1] + b.shape[-1:]
+    buffer = kernels(a, b).matmul(a._strided(), b._strided(), a.dtype.numpy)
+    return a._from_buffer(buffer, shape, a.dtype)
+
+
+def run_softmax(x: Any, dim: int, log: bool) -> Any:
+    buffer = kernels(x).softmax(x._strided(), dim, log, x.dtype.numpy)
+    return x._from_buffer(buffer, x.shape, x.dtype)
+
+
+def run_take(x: Any, positions: np.ndarray, shape: tuple) -> Any:
+    """out (of `shape`) = x.storage[positions], positions given in storage coordinates."""
+    buffer = kernels(x).take(x._strided(), positions.reshape(-1), x.dtype.numpy)
+    return x._from_buffer(buffer, shape, x.dtype)
+
+
+def run_scatter_add(values: Any, positions: np.ndarray, shape: tuple) -> Any:
+    """A tensor of `shape`, zero except values added at flat positions (the adjoint of take)."""
+    buffer = kernels(values).scatter_add(numel(shape), positions.reshape(-1), values._strided(), values.dtype.numpy)
+    return values._from_buffer(buffer, shape, values.dtype)
+
+
+def run_assign(dst: Any, src: Any) -> None:
+    """Write src (broadcast to dst's shape, converted to dst's dtype) into dst's storage."""
+    if src.dtype is not dst.dtype:
+        src = run_map("identity", src, dst.dtype)
+    kernels(dst, src).assign(dst._strided(), src._strided(dst.shape))
+
+
+def run_put(target: Any, positions: np.ndarray, values: Any) -> None:
+    """target.storage[positions] = values (broadcast to positions' shape), in place."""
+    if values.dtype is not target.dtype:
+        values = run_map("identity", values, target.dtype)
+    kernels(target, values).put(target._storage, positions.reshape(-1), values._strided(positions.shape))

@@ -1,0 +1,466 @@
+"""Elementwise operations with broadcasting: arithmetic, unary math, where, clamp, casts.
+
+Notation in the rules: `g` is dL/d out, the gradient arriving from above; `unbroadcast(t, shape)`
+sums t over the dims broadcasting stretched (see `functions/broadcast.py`). Numbers taking part
+in an operation (`x * 2.0`) become 0-dim tensors and get no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from teachgrad.dtypes import bool_
+from teachgrad.functions.broadcast import describe, floating, grad_for, promote
+from teachgrad.functions.dispatch import run_map, run_where, run_zip
+from teachgrad.autograd.function import Function
+
+
+def _grads(ctx, grad_a: Any, grad_b: Any) -> tuple:
+    return (grad_for(grad_a, ctx.meta[0], ctx.needs_input_grad[0]),
+            grad_for(grad_b, ctx.meta[1], ctx.needs_input_grad[1]))
+
+
+class Add(Function):
+    """Elementwise sum, with broadcasting.
+
+    forward:  out = a + b
+    backward: dL/da = unbroadcast(g, a.shape)
+              dL/db = unbroadcast(g, b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        return run_zip("add", *promote(a, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _grads(ctx, g, g)
+
+
+class Sub(Function):
+    """Elementwise difference, with broadcasting.
+
+    forward:  out = a - b
+    backward: dL/da = unbroadcast(g, a.shape)
+              dL/db = unbroadcast(-g, b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        return run_zip("sub", *promote(a, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """Elementwise product, with broadcasting.
+
+    forward:  out = a * b
+    backward: dL/da = unbroadcast(g * b, a.shape)
+              dL/db = unbroadcast(g * a, b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return run_zip("mul", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _grads(ctx, g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """Elementwise true division, with broadcasting (integers divide to floats).
+
+    forward:  out = a / b
+    backward: dL/da = unbroadcast(g / b, a.shape)
+              dL/db = unbroadcast(-g * out / b, b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b, floating=True)
+        out = run_zip("div", a, b)
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        b, out = ctx.saved_tensors
+        grad_a = g / b if ctx.needs_input_grad[0] else None
+        grad_b = -g * out / b if ctx.needs_input_grad[1] else None
+        return _grads(ctx, grad_a, grad_b)
+
+
+class Pow(Function):
+    """Elementwise power, with broadcasting.
+
+    forward:  out = a ** b
+    backward: dL/da = unbroadcast(g * b * a ** (b - 1), a.shape)      (0 where b == 0)
+              dL/db = unbroadcast(g * out * log(a), b.shape)         (0 where a == 0 and b >= 0)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b)
+        if not a.dtype.is_floating_point and bool((b < 0).any()):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        out = run_zip("pow", a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = (g * b * a ** (b - 1)).masked_fill(b == 0, 0.0)
+        if ctx.needs_input_grad[1]:
+            grad_b = (g * out * a.log()).masked_fill((a == 0) & (b >= 0), 0.0)
+        return _grads(ctx, grad_a, grad_b)
+
+
+class Maximum(Function):
+    """Elementwise maximum, with broadcasting; ties split the gradient equally.
+
+    forward:  out = max(a, b)
+    backward: dL/da = unbroadcast(g * ([a > b] + [a == b] / 2), a.shape)
+              dL/db = unbroadcast(g * ([b > a] + [a == b] / 2), b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return run_zip("maximum", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        share_a = (a > b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        return _grads(ctx, g * share_a, g * (1.0 - share_a))
+
+
+class Minimum(Function):
+    """Elementwise minimum, with broadcasting; ties split the gradient equally.
+
+    forward:  out = min(a, b)
+    backward: dL/da = unbroadcast(g * ([a < b] + [a == b] / 2), a.shape)
+              dL/db = unbroadcast(g * ([b < a] + [a == b] / 2), b.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return run_zip("minimum", a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        share_a = (a < b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        return _grads(ctx, g * share_a, g * (1.0 - share_a))
+
+
+class Where(Function):
+    """Choose elementwise between two tensors, with broadcasting.
+
+    forward:  out = a if cond else b
+    backward: dL/da = unbroadcast(g where cond else 0, a.shape)
+              dL/db = unbroadcast(0 where cond else g, b.shape)
+              (cond is boolean and gets no gradient)
+    """
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        if cond.dtype is not bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
+        ctx.meta = None, describe(a), describe(b)
+        a, b = promote(a, b)
+        ctx.save_for_backward(cond)
+        return run_where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = g.new_zeros(())
+        grad_a = grad_for(run_where(cond, g, zero), ctx.meta[1], ctx.needs_input_grad[1])
+        grad_b = grad_for(run_where(cond, zero, g), ctx.meta[2], ctx.needs_input_grad[2])
+        return None, grad_a, grad_b
+
+
+class Clamp(Function):
+    """Limit every element to [min, max] (either bound may be None).
+
+    forward:  out = min(max(x, min), max)
+    backward: dL/dx = g where min <= x <= max, else 0
+    """
+
+    @staticmethod
+    def forward(ctx, x, low=None, high=None):
+        if low is None and high is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        out = x
+        if low is not None:
+            out = run_zip("maximum", *promote(out, low))
+        if high is not None:
+            out = run_zip("minimum", *promote(out, high))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        inside = x == x
+        if ctx.low is not None:
+            inside = inside & (x >= ctx.low)
+        if ctx.high is not None:
+            inside = inside & (x <= ctx.high)
+        return g * inside, None, None
+
+
+class ToDtype(Function):
+    """Convert elements to another dtype.
+
+    forward:  out = dtype(x)
+    backward: dL/dx = g converted back to x's dtype
+    """
+
+    @staticmethod
+    def forward(ctx, x, target):
+        ctx.source = x.dtype
+        return run_map("identity", x, target)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.source), None
+
+
+def _unary(op: str, x: Any, keeps_ints: bool) -> Any:
+    """Run a unary kernel; float-only math first converts ints/bools to the default float."""
+    target = x.dtype if keeps_ints else floating(x.dtype)
+    if target is not x.dtype:
+        x = run_map("identity", x, target)
+    return run_map(op, x)
+
+
+class Neg(Function):
+    """forward:  out = -x
+    backward: dL/dx = -g
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype is bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported.")
+        return run_map("neg", x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    """forward:  out = e ** x
+    backward: dL/dx = g * out
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary("exp", x, keeps_ints=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """forward:  out = ln(x)          (nan for x < 0, -inf at 0)
+    backward: dL/dx = g / x
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("log", x, keeps_ints=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """forward:  out = sqrt(x)        (nan for x < 0)
+    backward: dL/dx = g / (2 * out)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary("sqrt", x, keeps_ints=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Sin(Function):
+    """forward:  out = sin(x)
+    backward: dL/dx = g * cos(x)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("sin", x, keeps_ints=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cos()
+
+
+class Cos(Function):
+    """forward:  out = cos(x)
+    backward: dL/dx = -g * sin(x)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("cos", x, keeps_ints=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * x.sin()
+
+
+class Tanh(Function):
+    """forward:  out = tanh(x)
+    backward: dL/dx = g * (1 - out ** 2)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary("tanh", x, keeps_ints=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """forward:  out = 1 / (1 + e ** -x)
+    backward: dL/dx = g * out * (1 - out)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary("sigmoid", x, keeps_ints=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class ReLU(Function):
+    """forward:  out = max(x, 0)
+    backward: dL/dx = g where x > 0, else 0
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("relu", x, keeps_ints=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x > 0)
+
+
+class GELU(Function):
+    """Gaussian error linear unit (the exact, erf form).
+
+    forward:  out = x * Phi(x),  Phi(x) = (1 + erf(x / sqrt(2))) / 2
+    backward: dL/dx = g * (Phi(x) + x * exp(-x**2 / 2) / sqrt(2 * pi))
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("gelu", x, keeps_ints=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        cdf = (1 + run_map("erf", x * 0.7071067811865476)) * 0.5
+        pdf = (x * x * -0.5).exp() * 0.3989422804014327
+        return g * (cdf + x * pdf)
+
+
+class Abs(Function):
+    """forward:  out = |x|
+    backward: dL/dx = g * sign(x)      (0 at x = 0)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary("abs", x, keeps_ints=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sign()
+
+
+class Sign(Function):
+    """forward:  out = -1, 0 or 1 by the sign of x
+    backward: dL/dx = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return _unary("sign", x, keeps_ints=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+def compare(op: str, a: Any, b: Any) -> Any:
+    """Elementwise comparison (eq, ne, lt, le, gt, ge) giving a bool tensor; no gradient."""
+    return run_zip(op, *promote(a, b), out_dtype=bool_)
+
+
+def logical(op: str, a: Any, b: Any) -> Any:
+    """Elementwise logical_and / logical_or of truth values, giving a bool tensor."""
+    a, b = promote(a, b)
+    return run_zip(op, a, b, out_dtype=bool_)

@@ -1,0 +1,214 @@
+"""Indexing that selects arbitrary elements: advanced indexing, gather, scatter_add, cat, setitem.
+
+These cannot be views, so they compute *positions*: for every output element, where its value
+sits in the input's storage (`strides.storage_positions`), using numpy's indexing rules on an
+array of positions. The kernels then `take` those elements. The backward rule of a selection is
+its adjoint: `scatter_add` the gradient back to the positions it came from (repeated positions
+add up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from teachgrad.autograd.function import Function
+from teachgrad.dtypes import bool_, int64, promote_types
+from teachgrad.functions.broadcast import describe, grad_for, is_tensor, unbroadcast
+from teachgrad.functions.dispatch import run_assign, run_map, run_put, run_scatter_add, run_take, run_zip
+from teachgrad.strides import basic_index, storage_positions
+
+
+def is_basic_key(key: tuple) -> bool:
+    """True when the key has only ints, slices, None and Ellipsis (the result is a view)."""
+    return all(k is None or k is Ellipsis or isinstance(k, slice) or _is_int(k) for k in key)
+
+
+def _is_int(k: Any) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _numpy_index(k: Any) -> Any:
+    """One key entry in numpy's terms: tensors and lists become integer or boolean arrays."""
+    if is_tensor(k):
+        if k.dtype not in (int64, bool_):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return k._array()
+    if isinstance(k, (list, tuple)):
+        array = np.asarray(k)
+        if array.dtype.kind not in "iub" and array.size:
+            raise IndexError(f"indices must be integers or booleans, got {array.dtype}")
+        return array.astype(np.int64) if array.dtype.kind in "iu" or not array.size else array
+    if isinstance(k, (bool, np.bool_)):
+        return np.bool_(k)
+    return k
+
+
+def _select(shape: tuple, strides: tuple, offset: int, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Storage positions and row-major element numbers of the elements that `key` selects."""
+    key = tuple(_numpy_index(k) for k in key)
+    try:
+        storage = storage_positions(shape, strides, offset)[key]
+        elements = np.arange(storage_positions_size(shape)).reshape(shape)[key]
+    except IndexError as error:
+        raise IndexError(str(error).replace("axis", "dimension")) from None
+    return storage, elements
+
+
+def storage_positions_size(shape: tuple) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+class AdvancedIndex(Function):
+    """x[key] where key holds integer tensors/lists or boolean masks (numpy's rules): a copy.
+
+    forward:  out = the selected elements of x
+    backward: dL/dx = scatter_add of g into zeros(x.shape) at the selected positions
+    """
+
+    @staticmethod
+    def forward(ctx, x, key):
+        storage, elements = _select(x.shape, x._layout_strides, x._offset, key)
+        ctx.shape, ctx.elements = x.shape, elements
+        return run_take(x, storage, storage.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return run_scatter_add(g, ctx.elements, ctx.shape), None
+
+
+def write_region(target: Any, key: tuple, value: Any) -> None:
+    """target[key] = value, in place, in target's storage (value broadcasts to the region)."""
+    if is_basic_key(key):
+        run_assign(target._view(*basic_index(target.shape, target._layout_strides, target._offset, key)), value)
+        return
+    storage, _ = _select(target.shape, target._layout_strides, target._offset, key)
+    run_put(target, storage, value)
+
+
+class IndexPut(Function):
+    """out = x with the region key selects replaced by value (the functional form of x[key] = value).
+
+    forward:  out = x;  out[key] = value
+    backward: dL/dx = g with the region set to 0
+              dL/dvalue = unbroadcast(g[key], value.shape)
+    """
+
+    @staticmethod
+    def forward(ctx, x, value, key):
+        ctx.key, ctx.meta = key, describe(value)
+        out = run_map("identity", x)
+        write_region(out, key, value if is_tensor(value) else out._as_operand(value, out.dtype))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = run_map("identity", g)
+            write_region(grad_x, ctx.key, g.new_zeros(()))
+        grad_value = grad_for(g[ctx.key], ctx.meta, ctx.needs_input_grad[1])
+        return grad_x, grad_value, None
+
+
+def _gather_positions(x: Any, dim: int, index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of x[..., index[c], ...] (index replacing coordinate `dim`) for each c."""
+    if index.dtype is not int64:
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim != x.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor ({index.ndim} vs {x.ndim})")
+    for d in range(x.ndim):
+        if d != dim and index.shape[d] > x.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be smaller than self {list(x.shape)} apart from dimension {dim}")
+    idx = index._array()
+    if idx.size and (idx.min() < 0 or idx.max() >= x.shape[dim]):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {x.shape[dim]}")
+    coords = list(np.indices(index.shape, dtype=np.int64))
+    coords[dim] = idx
+    storage = x._offset + sum(c * s for c, s in zip(coords, x._layout_strides)) if coords else np.zeros((), np.int64) + x._offset
+    elements = np.ravel_multi_index(coords, x.shape) if coords else np.zeros((), np.int64)
+    return np.asarray(storage, dtype=np.int64), np.asarray(elements, dtype=np.int64)
+
+
+class Gather(Function):
+    """Pick along `dim` by an index tensor: out[c] = x[c with c[dim] replaced by index[c]].
+
+    forward:  out = x gathered along dim (out.shape == index.shape)
+    backward: dL/dx = scatter_add of g into zeros(x.shape) at the gathered positions
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        storage, elements = _gather_positions(x, dim, index)
+        ctx.shape, ctx.elements = x.shape, elements
+        return run_take(x, storage, index.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return run_scatter_add(g, ctx.elements, ctx.shape), None, None
+
+
+class ScatterAdd(Function):
+    """Add src into a copy of x at positions chosen by index along `dim` (the adjoint of gather).
+
+    forward:  out = x;  out[c with c[dim] = index[c]] += src[c]  for each c in index.shape
+    backward: dL/dx = g
+              dL/dsrc = g.gather(dim, index)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        src = src[tuple(slice(0, s) for s in index.shape)] if src.shape != index.shape else src
+        _, elements = _gather_positions(x, dim, index)
+        ctx.dim, ctx.index = dim, index
+        added = run_scatter_add(src.to(x.dtype), elements, x.shape)
+        return run_zip("add", x, added)
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_src = g.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
+        return g, None, None, grad_src
+
+
+class Cat(Function):
+    """Join tensors along `dim` (all other sizes must match).
+
+    forward:  out = [x_1, x_2, ...] laid side by side along dim
+    backward: dL/dx_i = the slice of g along dim where x_i was placed
+    """
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        skipped = {id(t) for t in tensors if t.ndim == 1 and t.shape[0] == 0}  # legacy: 1-D empties join anything
+        parts = [t for t in tensors if id(t) not in skipped] or list(tensors[:1])
+        first = parts[0]
+        for t in parts[1:]:
+            if t.ndim != first.ndim or any(a != b for d, (a, b) in enumerate(zip(t.shape, first.shape)) if d != dim):
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{list(first.shape)} but got size {list(t.shape)} for a tensor in the list"
+                )
+        out_dtype = first.dtype
+        for t in parts[1:]:
+            out_dtype = promote_types(out_dtype, t.dtype)
+        sizes = [0 if id(t) in skipped else t.shape[dim] for t in tensors]
+        shape = first.shape[:dim] + (sum(sizes),) + first.shape[dim + 1 :]
+        out = first._new_empty(shape, out_dtype)
+        start = 0
+        for t, size in zip(tensors, sizes):
+            if size:
+                run_assign(out.narrow(dim, start, size), t)
+            start += size
+        ctx.dim, ctx.sizes = dim, sizes
+        ctx.dtypes = [t.dtype for t in tensors]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [None], 0
+        for size, original_dtype in zip(ctx.sizes, ctx.dtypes):
+            grads.append(g.narrow(ctx.dim, start, size).to(original_dtype))
+            start += size
+        return tuple(grads)

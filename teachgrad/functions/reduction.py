@@ -1,0 +1,223 @@
+"""Reductions: sum, mean, var, max/min (whole and along a dim), logsumexp, softmax.
+
+`dims` are the reduced dimensions (normalised, sorted). In the backward rules, `expand(t)` means
+t, with the reduced dims put back as size 1 when `keepdim` was false, broadcast to x.shape: every
+input element of a reduced row receives that row's gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from teachgrad.autograd.function import Function
+from teachgrad.dtypes import int64
+from teachgrad.functions.broadcast import floating
+from teachgrad.functions.dispatch import run_map, run_reduce, run_softmax
+from teachgrad.strides import numel
+
+
+def reduce_dims(op: str, x: Any, dims: tuple, keepdim: bool, out_dtype=None) -> Any:
+    """Apply the reduction `op` along each of `dims` in turn."""
+    out = x
+    for d in dims:
+        out = run_reduce(op, out, d, out_dtype)
+    return out if keepdim else squeeze_dims(out, dims)
+
+
+def squeeze_dims(t: Any, dims: tuple) -> Any:
+    shape = tuple(size for d, size in enumerate(t.shape) if d not in dims)
+    return t.reshape(shape)
+
+
+def expand_back(g: Any, shape: tuple, dims: tuple, keepdim: bool) -> Any:
+    """The gradient of a reduced tensor, viewed with size-1 reduced dims and broadcast to `shape`."""
+    if not keepdim:
+        kept = list(g.shape)
+        for d in dims:
+            kept.insert(d, 1)
+        g = g.reshape(tuple(kept))
+    return g.expand(shape)
+
+
+def _count(shape: tuple, dims: tuple) -> int:
+    return numel([shape[d] for d in dims])
+
+
+class Sum(Function):
+    """Sum over `dims` (bools and ints sum to int64).
+
+    forward:  out = sum_{dims} x
+    backward: dL/dx = expand(g)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        out_dtype = x.dtype if x.dtype.is_floating_point else int64
+        if out_dtype is not x.dtype:
+            x = run_map("identity", x, out_dtype)
+        return reduce_dims("sum", x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    """Mean over `dims` (floating dtypes only, like PyTorch).
+
+    forward:  out = sum_{dims} x / N,   N = number of elements reduced
+    backward: dL/dx = expand(g) / N
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point "
+                f"or complex dtype. Got: {x.dtype}"
+            )
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.count = _count(x.shape, dims)
+        return reduce_dims("sum", x, dims, keepdim) / ctx.count
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count, None, None
+
+
+class Var(Function):
+    """Variance over `dims` with Bessel's `correction` (1 = unbiased, PyTorch's default).
+
+    forward:  out = sum_{dims} (x - mean)**2 / (N - correction)
+    backward: dL/dx = expand(g) * 2 * (x - mean) / (N - correction)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"std and var only support floating point and complex dtypes, got {x.dtype}")
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.divisor = max(_count(x.shape, dims) - correction, 0)
+        centered = x - reduce_dims("sum", x, dims, True) / _count(x.shape, dims)
+        ctx.save_for_backward(centered)
+        return reduce_dims("sum", centered * centered, dims, keepdim) / ctx.divisor
+
+    @staticmethod
+    def backward(ctx, g):
+        (centered,) = ctx.saved_tensors
+        return expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * centered * (2.0 / ctx.divisor), None, None, None
+
+
+class MaxDim(Function):
+    """Largest (or, with op="min", smallest) value along one dim, and its index.
+
+    forward:  values = max_{dim} x,  indices = argmax_{dim} x (first occurrence)
+    backward: dL/dx = g placed at the chosen index of each row, 0 elsewhere
+              (indices are integers and get no gradient)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, op="max"):
+        if x.shape[dim] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+        values = run_reduce(op, x, dim)
+        indices = run_reduce("arg" + op, x, dim, int64)
+        if not keepdim:
+            values, indices = squeeze_dims(values, (dim,)), squeeze_dims(indices, (dim,))
+        ctx.mark_non_differentiable(indices)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (indices,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g, indices = g.unsqueeze(ctx.dim), indices.unsqueeze(ctx.dim)
+        return g.new_zeros(ctx.shape).scatter_add(ctx.dim, indices, g), None, None, None
+
+
+class MaxAll(Function):
+    """Largest (or, with op="min", smallest) element of the whole tensor.
+
+    forward:  out = max over all elements of x
+    backward: dL/dx = g / k at the k elements equal to out (ties share), 0 elsewhere
+    """
+
+    @staticmethod
+    def forward(ctx, x, op="max"):
+        if x.numel() == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        out = reduce_dims(op, x, tuple(range(x.ndim)), keepdim=False)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        x, out = ctx.saved_tensors
+        hits = (x == out).to(g.dtype)
+        return hits * (g / hits.sum()), None
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over `dims`, computed stably by subtracting the maximum m first.
+
+    forward:  out = m + log(sum_{dims} exp(x - m))
+    backward: dL/dx = expand(g) * exp(x - expand(out))      (= g times the softmax of x)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        x = run_map("identity", x, floating(x.dtype)) if not x.dtype.is_floating_point else x
+        peak = reduce_dims("max", x, dims, True)
+        peak = peak.masked_fill(peak.isinf(), 0.0)
+        out = reduce_dims("sum", (x - peak).exp(), dims, True).log() + peak
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out if keepdim else squeeze_dims(out, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return expand_back(g, x.shape, ctx.dims, ctx.keepdim) * (x - out).exp(), None, None
+
+
+class Softmax(Function):
+    """Softmax along `dim` (one fused kernel).
+
+    forward:  out_k = exp(x_k - m) / sum_j exp(x_j - m),   m = max_j x_j
+    backward: dL/dx = out * (g - sum_{dim}(g * out))
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = run_softmax(x, dim, log=False)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    """Log of the softmax along `dim` (one fused kernel, stable for large inputs).
+
+    forward:  out_k = x_k - m - log(sum_j exp(x_j - m))
+    backward: dL/dx = g - exp(out) * sum_{dim} g
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = run_softmax(x, dim, log=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - out.exp() * g.sum(ctx.dim, keepdim=True), None

@@ -1,0 +1,99 @@
+"""Random numbers: `Generator`, `manual_seed`, and the default generator behind `rand`/`randn`.
+
+teachgrad's generator wraps numpy's PCG64 bit generator. The same seed gives the same numbers on
+every run and every backend (all draws happen here, on the CPU, before any kernel runs). The
+numbers differ from PyTorch's (a different algorithm); programs that need PyTorch's exact
+numbers should load the same initial weights.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+DEFAULT_SEED = 67280421310721  # PyTorch's default seed value, so `initial_seed()` matches
+
+
+class Generator:
+    """A seedable source of random numbers: `Generator().manual_seed(0)`."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = device
+        self.manual_seed(DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Restart the stream from `seed`; returns the generator, like PyTorch."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
+        self._initial_seed = int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(int(seed) & (2**64 - 1)))
+        return self
+
+    def seed(self) -> int:
+        """Seed from the operating system's entropy; return the seed used."""
+        fresh = int.from_bytes(os.urandom(8), "little") >> 1
+        self.manual_seed(fresh)
+        return fresh
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """A copy of the generator's state (numpy's PCG64 state dict)."""
+        return {"seed": self._initial_seed, "bit_generator": self._rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        self._initial_seed = state["seed"]
+        self._rng.bit_generator.state = state["bit_generator"]
+
+    # draws used by the creation functions, samplers and transforms ----------------------
+    def uniform(self, shape: Sequence[int], low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        return self._rng.uniform(low, high, size=tuple(shape))
+
+    def normal(self, shape: Sequence[int], mean: Any = 0.0, std: Any = 1.0) -> np.ndarray:
+        return self._rng.normal(mean, std, size=tuple(shape))
+
+    def integers(self, low: int, high: int, shape: Sequence[int]) -> np.ndarray:
+        """Integers in [low, high)."""
+        return self._rng.integers(low, high, size=tuple(shape), dtype=np.int64)
+
+    def permutation(self, n: int) -> np.ndarray:
+        return self._rng.permutation(n).astype(np.int64)
+
+    def choice(self, n: int, size: int, replace: bool, p: np.ndarray | None = None) -> np.ndarray:
+        return self._rng.choice(n, size=size, replace=replace, p=p).astype(np.int64)
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (and so every random function without `generator=`)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)
+
+
+def resolve(generator: Generator | None) -> Generator:
+    """The generator to draw from: the one given, or the default one."""
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a teachgrad.Generator, got {type(generator).__name__}")
+    return generator

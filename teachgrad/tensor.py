@@ -1,0 +1,801 @@
+"""`Tensor`: an n-dimensional array with autograd, PyTorch's names and behaviour.
+
+A tensor is a flat *storage* (a 1-D numpy array) seen through a layout: shape, strides and an
+offset (`teachgrad.strides`). Views share the storage; every operation is a `Function` from
+`teachgrad.functions`, so the methods below are one line each: read the Function to see the math.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from teachgrad import dtypes
+from teachgrad.autograd.engine import run_backward
+from teachgrad.autograd.grad_mode import is_grad_enabled, no_grad
+from teachgrad.autograd.variable import Variable
+from teachgrad.device import CPU, device as Device
+from teachgrad.functions import elementwise as ew
+from teachgrad.functions import indexing, linalg, reduction, views
+from teachgrad.functions.dispatch import run_assign, run_map, run_reduce
+from teachgrad.random import resolve
+from teachgrad.strides import (
+    StridedArray, broadcast_shapes, broadcast_strides, contiguous_strides, infer_shape, is_contiguous, normalize_dim,
+    normalize_dims, numel, view_strides,
+)
+from teachgrad.tensor_format import format_tensor
+
+MaxResult = collections.namedtuple("max", ["values", "indices"])
+MinResult = collections.namedtuple("min", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's `torch.Size`."""
+
+    def numel(self) -> int:
+        return numel(self)
+
+    def __repr__(self) -> str:
+        return f"teachgrad.Size({list(self)})"
+
+
+class VersionCounter:
+    """Counts in-place writes to a storage; shared by a tensor and all its views.
+
+    `save_for_backward` remembers the count; if it changed before backward, the saved values
+    are stale and backward raises instead of computing a wrong gradient.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def _sizes(args: tuple) -> tuple[int, ...]:
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"sizes must be ints, got {type(s).__name__}: {s!r}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(args)}")
+    return tuple(int(s) for s in args)
+
+
+class Tensor(Variable):
+    """An n-dimensional array that can record the operations applied to it."""
+
+    # construction ------------------------------------------------------------------------
+    def __init__(self, *args: Any) -> None:
+        """`Tensor(data)` makes a float32 copy of data; `Tensor(2, 3)` an uninitialised 2x3 tensor."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            array = np.array(args[0].tolist() if isinstance(args[0], Tensor) else args[0], dtype=np.float32)
+        else:
+            array = np.zeros(_sizes(args), dtype=np.float32)
+        self._init(array.reshape(-1), array.shape, None, 0, dtypes.float32, CPU)
+
+    def _init(self, storage, shape, strides, offset, dtype, device, version=None, base=None) -> None:
+        self._storage = storage
+        self._shape = Size(shape)
+        self._layout_strides = tuple(strides) if strides is not None else contiguous_strides(shape)
+        self._offset = offset
+        self._dtype = dtype
+        self._device = device
+        self._version = version if version is not None else VersionCounter()
+        self._base = base
+        self._history_version = self._version.value
+
+    @classmethod
+    def _make(cls, storage, shape, strides=None, offset=0, dtype=None, device=CPU, version=None, base=None) -> "Tensor":
+        tensor = cls.__new__(cls)
+        tensor._init(storage, tuple(shape), strides, offset, dtype or dtypes.from_numpy(storage.dtype), device, version, base)
+        return tensor
+
+    def _from_buffer(self, buffer, shape, dtype) -> "Tensor":
+        """A new tensor on this tensor's device owning the contiguous `buffer`."""
+        return Tensor._make(buffer, shape, None, 0, dtype, self._device)
+
+    def _view(self, shape, strides, offset) -> "Tensor":
+        """A tensor sharing this storage with another layout (the result of a view op)."""
+        return Tensor._make(self._storage, shape, strides, offset, self._dtype, self._device, self._version,
+                            self._base if self._base is not None else self)
+
+    def _new_empty(self, shape, dtype) -> "Tensor":
+        return Tensor._make(np.empty(numel(shape), dtype=dtype.numpy), shape, None, 0, dtype, self._device)
+
+    def _as_operand(self, value: Any, dtype: dtypes.dtype) -> "Tensor":
+        """`value` (a tensor or a number) as a tensor of `dtype` on this device, for a kernel."""
+        if isinstance(value, Tensor):
+            return value if value._dtype is dtype else run_map("identity", value, dtype)
+        return Tensor._make(np.array([value], dtype=dtype.numpy), (), None, 0, dtype, self._device)
+
+    def _strided(self, shape: tuple | None = None) -> StridedArray:
+        """This tensor as a kernel sees it; with `shape`, broadcast to that shape (stride 0)."""
+        if shape is None or tuple(shape) == self._shape:
+            return StridedArray(self._storage, self._shape, self._layout_strides, self._offset)
+        return StridedArray(self._storage, tuple(shape), broadcast_strides(self._shape, self._layout_strides, shape), self._offset)
+
+    def _array(self) -> np.ndarray:
+        """A numpy view of this tensor's elements (shares memory; CPU only)."""
+        if self._device.type != "cpu":
+            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        itemsize = self._storage.itemsize
+        return np.lib.stride_tricks.as_strided(
+            self._storage[self._offset:] if self._storage.size else self._storage,
+            shape=self._shape, strides=tuple(s * itemsize for s in self._layout_strides),
+        )
+
+    # the eight attributes ------------------------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """The same values, detached from autograd (shares storage)."""
+        return Tensor._make(self._storage, self._shape, self._layout_strides, self._offset, self._dtype, self._device, self._version)
+
+    @data.setter
+    def data(self, other: "Tensor") -> None:
+        self._init(other._storage, other._shape, other._layout_strides, other._offset, other._dtype, other._device, other._version)
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return self._dtype
+
+    @property
+    def shape(self) -> Size:
+        return self._shape
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    @property
+    def grad(self) -> "Tensor | None":
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None and tuple(value.shape) != tuple(self._shape):
+            raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} vs {list(self._shape)}")
+        self._grad = value
+
+    _grad = None
+
+    # shape queries ---------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    def dim(self) -> int:
+        return len(self._shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self._shape if dim is None else self._shape[normalize_dim(dim, self.ndim)]
+
+    def numel(self) -> int:
+        return numel(self._shape)
+
+    def stride(self, dim: int | None = None) -> Any:
+        return self._layout_strides if dim is None else self._layout_strides[normalize_dim(dim, self.ndim)]
+
+    def storage_offset(self) -> int:
+        return self._offset
+
+    def element_size(self) -> int:
+        return self._dtype.itemsize
+
+    def is_contiguous(self) -> bool:
+        return is_contiguous(self._shape, self._layout_strides)
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.is_floating_point
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    # conversions -------------------------------------------------------------------------------
+    def item(self) -> Any:
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._host_array().reshape(-1)[0].item()
+
+    def tolist(self) -> Any:
+        return self._host_array().tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a numpy array sharing memory (refused while requires_grad, like PyTorch)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._array() if not force else self._host_array().copy()
+
+    def _host_array(self) -> np.ndarray:
+        return self._array() if self._device.type == "cpu" else self.cpu()._array()
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        array = self.detach()._host_array()
+        return array.astype(dtype) if dtype is not None else array
+
+    def detach(self) -> "Tensor":
+        return self.data
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    def clone(self) -> "Tensor":
+        return views.Clone.apply(self)
+
+    def contiguous(self) -> "Tensor":
+        return self if self.is_contiguous() else views.Clone.apply(self)
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other)`; returns self when nothing changes."""
+        target_device, target_dtype = self._device, self._dtype
+        for value in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+            if value is None:
+                continue
+            if isinstance(value, Tensor):
+                target_device, target_dtype = value.device, value.dtype
+            elif isinstance(value, (str, Device)):
+                target_device = Device(value)
+            else:
+                target_dtype = dtypes.as_dtype(value)
+        out = self if target_dtype is self._dtype else ew.ToDtype.apply(self, target_dtype)
+        if target_device != out._device:
+            out = _move_to_device(out, target_device)
+        return out.clone() if kwargs.get("copy") and out is self else out
+
+    def type(self, dtype: Any = None) -> Any:
+        return self.to(dtype) if dtype is not None else f"teachgrad.{self._dtype.name}"
+
+    def float(self) -> "Tensor": return self.to(dtypes.float32)
+    def double(self) -> "Tensor": return self.to(dtypes.float64)
+    def long(self) -> "Tensor": return self.to(dtypes.int64)
+    def bool(self) -> "Tensor": return self.to(dtypes.bool_)
+    def cpu(self) -> "Tensor": return self.to("cpu")
+    def cuda(self, device: Any = "cuda") -> "Tensor": return self.to(device)
+
+    # autograd -----------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None) -> None:
+        """Compute d(self)/d(leaf) for every leaf that requires grad, adding it into `leaf.grad`.
+
+        A non-scalar tensor needs `gradient` (dL/d self), as in PyTorch.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            gradient = self.new_ones(self._shape)
+        elif not isinstance(gradient, Tensor) or tuple(gradient.shape) != tuple(self._shape):
+            got = list(gradient.shape) if isinstance(gradient, Tensor) else type(gradient).__name__
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {got} and output[0] has a shape of {list(self._shape)}.")
+        if self.grad_fn is None:
+            self._grad_accumulator().accumulate(gradient.detach())
+            return
+        run_backward(self.grad_fn, self._output_nr, gradient.detach(), bool(retain_graph))
+
+    def _accumulate_grad(self, grad: "Tensor") -> None:
+        if tuple(grad.shape) != tuple(self._shape):
+            raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match the tensor's shape {list(self._shape)}")
+        if grad.dtype is not self._dtype:
+            grad = grad.to(self._dtype)
+        self._grad = run_map("identity", grad) if self._grad is None else self._grad + grad
+
+    def _zeros_maker(self) -> Callable[[], "Tensor"]:
+        shape, dtype, where = self._shape, self._dtype, self._device
+        return lambda: Tensor._make(np.zeros(numel(shape), dtype=dtype.numpy), shape, None, 0, dtype).to(where)
+
+    def _alias(self) -> "Tensor":
+        return self._view(self._shape, self._layout_strides, self._offset)
+
+    def _is_differentiable(self) -> bool:
+        return self._dtype.is_floating_point
+
+    def _kind(self) -> str:
+        return f"a tensor of dtype {self._dtype}"
+
+    def _set_grad_fn(self, node: Any, output_nr: int) -> None:
+        super()._set_grad_fn(node, output_nr)
+        self._history_version = self._version.value
+
+    def _version_value(self) -> int:
+        return self._version.value
+
+    def _check_history(self) -> None:
+        """Refuse to record on a tensor whose values changed in place after its history was made."""
+        if self.grad_fn is not None and self._history_version != self._version.value:
+            raise RuntimeError(
+                "a view or the base of this tensor was modified by an in-place operation after this tensor was "
+                "computed, so its gradient history is out of date; teachgrad does not rewrite graph history "
+                "through views: use out-of-place operations (or clone()) here"
+            )
+
+    # printing -----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return format_tensor(self._host_array(), self._dtype, self._device, self.grad_fn, self.requires_grad)
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    # arithmetic operators ------------------------------------------------------------------------
+    def __add__(self, other): return ew.Add.apply(self, other)
+    def __radd__(self, other): return ew.Add.apply(other, self)
+    def __sub__(self, other): return ew.Sub.apply(self, other)
+    def __rsub__(self, other): return ew.Sub.apply(other, self)
+    def __mul__(self, other): return ew.Mul.apply(self, other)
+    def __rmul__(self, other): return ew.Mul.apply(other, self)
+    def __truediv__(self, other): return ew.Div.apply(self, other)
+    def __rtruediv__(self, other): return ew.Div.apply(other, self)
+    def __pow__(self, other): return ew.Pow.apply(self, other)
+    def __rpow__(self, other): return ew.Pow.apply(other, self)
+    def __matmul__(self, other): return linalg.MatMul.apply(self, other)
+    def __rmatmul__(self, other): return linalg.MatMul.apply(other, self)
+    def __neg__(self): return ew.Neg.apply(self)
+    def __pos__(self): return self
+    def __abs__(self): return ew.Abs.apply(self)
+    def __iadd__(self, other): return self.add_(other)
+    def __isub__(self, other): return self.sub_(other)
+    def __imul__(self, other): return self.mul_(other)
+    def __itruediv__(self, other): return self.div_(other)
+
+    def __eq__(self, other): return ew.compare("eq", self, other)
+    def __ne__(self, other): return ew.compare("ne", self, other)
+    def __lt__(self, other): return ew.compare("lt", self, other)
+    def __le__(self, other): return ew.compare("le", self, other)
+    def __gt__(self, other): return ew.compare("gt", self, other)
+    def __ge__(self, other): return ew.compare("ge", self, other)
+    __hash__ = object.__hash__
+
+    def __and__(self, other): return self.logical_and(other)
+    def __or__(self, other): return self.logical_or(other)
+
+    def __invert__(self):
+        if self._dtype is not dtypes.bool_:
+            raise TypeError(f"~ (bitwise not) is only supported on bool tensors in teachgrad, got {self._dtype}")
+        return self.logical_not()
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float: return float(self.item())
+    def __int__(self) -> int: return int(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype is not dtypes.int64 or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._shape[0]))
+
+    # elementwise methods -------------------------------------------------------------------------
+    def add(self, other, alpha=1): return self + (other * alpha if alpha != 1 else other)
+    def sub(self, other, alpha=1): return self - (other * alpha if alpha != 1 else other)
+    def mul(self, other): return ew.Mul.apply(self, other)
+    def div(self, other): return ew.Div.apply(self, other)
+    def pow(self, exponent): return ew.Pow.apply(self, exponent)
+    def neg(self): return ew.Neg.apply(self)
+    def exp(self): return ew.Exp.apply(self)
+    def log(self): return ew.Log.apply(self)
+    def sqrt(self): return ew.Sqrt.apply(self)
+    def rsqrt(self): return 1.0 / ew.Sqrt.apply(self)
+    def square(self): return ew.Mul.apply(self, self)
+    def sin(self): return ew.Sin.apply(self)
+    def cos(self): return ew.Cos.apply(self)
+    def tanh(self): return ew.Tanh.apply(self)
+    def sigmoid(self): return ew.Sigmoid.apply(self)
+    def relu(self): return ew.ReLU.apply(self)
+    def abs(self): return ew.Abs.apply(self)
+    def sign(self): return ew.Sign.apply(self)
+    def reciprocal(self): return ew.Div.apply(1.0, self)
+    def maximum(self, other): return ew.Maximum.apply(self, other)
+    def minimum(self, other): return ew.Minimum.apply(self, other)
+
+    def clamp(self, min=None, max=None):
+        return ew.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def eq(self, other): return ew.compare("eq", self, other)
+    def ne(self, other): return ew.compare("ne", self, other)
+    def lt(self, other): return ew.compare("lt", self, other)
+    def le(self, other): return ew.compare("le", self, other)
+    def gt(self, other): return ew.compare("gt", self, other)
+    def ge(self, other): return ew.compare("ge", self, other)
+    def logical_and(self, other): return ew.logical("logical_and", self, other)
+    def logical_or(self, other): return ew.logical("logical_or", self, other)
+    def logical_not(self): return run_map("logical_not", self, dtypes.bool_)
+    def isnan(self): return ew.compare("ne", self, self)
+    def isinf(self): return self.abs() == float("inf")
+    def isfinite(self): return (self == self) & (self.abs() != float("inf"))
+
+    def equal(self, other: "Tensor") -> bool:
+        """True when both have the same shape and elements."""
+        return tuple(self._shape) == tuple(other.shape) and bool((self == other).all())
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        return bool(np.allclose(self.detach()._host_array(), other.detach()._host_array(), rtol=rtol, atol=atol))
+
+    def where(self, condition, other): return ew.Where.apply(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        return ew.Where.apply(mask, self._as_operand(value, self._dtype) if not isinstance(value, Tensor) else value, self)
+
+    # reductions ------------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return reduction.Sum.apply(x, normalize_dims(dim, self.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return reduction.Mean.apply(x, normalize_dims(dim, self.ndim), keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return reduction.Var.apply(self, normalize_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def prod(self, dim=None, keepdim=False):
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError("teachgrad: prod() has no backward rule yet; use exp(log(x).sum()) for positive x")
+        x = self if self._dtype.is_floating_point else self.to(dtypes.int64)
+        return reduction.reduce_dims("prod", x, normalize_dims(dim, self.ndim), keepdim)
+
+    def _extreme(self, op, dim, keepdim, result_type):
+        if isinstance(dim, Tensor):
+            return (ew.Maximum if op == "max" else ew.Minimum).apply(self, dim)
+        if dim is None:
+            return reduction.MaxAll.apply(self, op)
+        values, indices = reduction.MaxDim.apply(self, normalize_dim(dim, self.ndim), keepdim, op)
+        return result_type(values, indices)
+
+    def max(self, dim=None, keepdim=False): return self._extreme("max", dim, keepdim, MaxResult)
+    def min(self, dim=None, keepdim=False): return self._extreme("min", dim, keepdim, MinResult)
+
+    def amax(self, dim=None, keepdim=False):
+        dims = normalize_dims(dim, self.ndim)
+        return reduction.MaxAll.apply(self, "max") if not keepdim and len(dims) == self.ndim else self._amax_dims("max", dims, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        dims = normalize_dims(dim, self.ndim)
+        return reduction.MaxAll.apply(self, "min") if not keepdim and len(dims) == self.ndim else self._amax_dims("min", dims, keepdim)
+
+    def _amax_dims(self, op, dims, keepdim):
+        out = self
+        for d in sorted(dims, reverse=True):
+            out = reduction.MaxDim.apply(out, d, True, op)[0]
+        return out if keepdim else reduction.squeeze_dims(out, dims)
+
+    def argmax(self, dim=None, keepdim=False): return self._arg_extreme("argmax", dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return self._arg_extreme("argmin", dim, keepdim)
+
+    def _arg_extreme(self, op, dim, keepdim):
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat.numel() == 0:
+                raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+            out = run_reduce(op, flat, 0, dtypes.int64).reshape(())
+            return out.reshape((1,) * self.ndim) if keepdim else out
+        d = normalize_dim(dim, self.ndim)
+        if self.ndim and self._shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+        out = run_reduce(op, self, d, dtypes.int64)
+        return out if keepdim else reduction.squeeze_dims(out, (d,))
+
+    def all(self, dim=None, keepdim=False):
+        return (self.bool().logical_not().sum(dim, keepdim) == 0)
+
+    def any(self, dim=None, keepdim=False):
+        return (self.bool().sum(dim, keepdim) > 0)
+
+    def logsumexp(self, dim, keepdim=False):
+        return reduction.LogSumExp.apply(self, normalize_dims(dim, self.ndim), keepdim)
+
+    def softmax(self, dim):
+        return reduction.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim))
+
+    def log_softmax(self, dim):
+        return reduction.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim))
+
+    # linear algebra -----------------------------------------------------------------------------------
+    def matmul(self, other): return linalg.MatMul.apply(self, other)
+
+    def mm(self, other):
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"mm: both arguments must be 2-D matrices, got {self.ndim}-D and {other.ndim}-D")
+        return linalg.MatMul.apply(self, other)
+
+    def bmm(self, other):
+        if self.ndim != 3 or other.ndim != 3:
+            raise RuntimeError(f"bmm: both arguments must be 3-D tensors, got {self.ndim}-D and {other.ndim}-D")
+        if self._shape[0] != other.shape[0]:
+            raise RuntimeError(f"bmm: batch sizes differ: {self._shape[0]} and {other.shape[0]}")
+        return linalg.MatMul.apply(self, other)
+
+    def mv(self, vec): return linalg.MatMul.apply(self, vec)
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        return linalg.MatMul.apply(self, other)
+
+    # views and shape changes --------------------------------------------------------------------------
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+            raise RuntimeError("teachgrad does not support view(dtype); use to(dtype)")
+        return views.View.apply(self, _shape_arg(shape))
+
+    def view_as(self, other): return self.view(other.shape)
+
+    def reshape(self, *shape):
+        """A view when the layout allows it (see strides.view_strides), otherwise a copy."""
+        return self.view(*shape) if self._can_view(_shape_arg(shape)) else views.Clone.apply(self).view(*shape)
+
+    def _can_view(self, shape) -> bool:
+        return view_strides(self._shape, self._layout_strides, infer_shape(shape, self.numel())) is not None
+
+    def reshape_as(self, other): return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        merged = numel(self._shape[start : end + 1])
+        return self.reshape(self._shape[:start] + (merged,) + self._shape[end + 1 :])
+
+    def unflatten(self, dim, sizes):
+        d = normalize_dim(dim, self.ndim)
+        return self.reshape(self._shape[:d] + tuple(sizes) + self._shape[d + 1 :])
+
+    def squeeze(self, dim=None):
+        dims = normalize_dims(dim, self.ndim) if dim is not None else range(self.ndim)
+        return self.view(tuple(s for d, s in enumerate(self._shape) if not (d in dims and s == 1)))
+
+    def unsqueeze(self, dim):
+        d = normalize_dim(dim, self.ndim + 1)
+        return self.view(self._shape[:d] + (1,) + self._shape[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        return views.Permute.apply(self, tuple(normalize_dim(d, self.ndim) for d in dims))
+
+    def transpose(self, dim0, dim1):
+        order = list(range(self.ndim))
+        a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
+        order[a], order[b] = order[b], order[a]
+        return views.Permute.apply(self, tuple(order))
+
+    swapaxes = transpose
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self):
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *shape): return views.Expand.apply(self, _shape_arg(shape, allow_negative=True))
+    def expand_as(self, other): return self.expand(other.shape)
+    def broadcast_to(self, shape): return self.expand(tuple(shape))
+
+    def flip(self, *dims):
+        dims = _shape_arg(dims, allow_negative=True)
+        return views.Flip.apply(self, tuple(normalize_dim(d, self.ndim) for d in dims))
+
+    def narrow(self, dim, start, length):
+        d = normalize_dim(dim, self.ndim)
+        if start < 0:
+            start += self._shape[d]
+        if not (0 <= start and start + length <= self._shape[d]) or length < 0:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({self._shape[d]}).")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def split(self, split_size_or_sections, dim=0):
+        d = normalize_dim(dim, self.ndim)
+        size = self._shape[d]
+        if isinstance(split_size_or_sections, int):
+            if split_size_or_sections <= 0 and size:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size_or_sections}")
+            step = split_size_or_sections
+            sections = [min(step, size - start) for start in range(0, size, step)] if size else [0]
+        else:
+            sections = list(split_size_or_sections)
+            if sum(sections) != size:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {d}), but got split_sizes={sections}")
+        starts = np.cumsum([0] + sections[:-1])
+        return tuple(self.narrow(d, int(start), length) for start, length in zip(starts, sections))
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self._shape[normalize_dim(dim, self.ndim)]
+        return self.split(max(-(-size // chunks), 1), dim)
+
+    def unbind(self, dim=0):
+        d = normalize_dim(dim, self.ndim)
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self._shape[d]))
+
+    def repeat(self, *sizes):
+        """Tile the tensor: view as (1, s0, 1, s1, ...), expand to (r0, s0, r1, s1, ...), reshape."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self._shape)
+        interleaved = tuple(x for s in shape for x in (1, s))
+        target = tuple(x for r, s in zip(sizes, shape) for x in (r, s))
+        return self.reshape(interleaved).expand(target).reshape(tuple(r * s for r, s in zip(sizes, shape)))
+
+    # indexing ----------------------------------------------------------------------------------------
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        if indexing.is_basic_key(key):
+            return views.Index.apply(self, key)
+        return indexing.AdvancedIndex.apply(self, key)
+
+    def __setitem__(self, key, value):
+        key = key if isinstance(key, tuple) else (key,)
+        if self._recording_inplace(value):
+            self._record_inplace(indexing.IndexPut.apply(self.clone(), value, key))
+        else:
+            indexing.write_region(self, key, value if isinstance(value, Tensor) else self._as_operand(value, self._dtype))
+            self._version.value += 1
+
+    def gather(self, dim, index): return indexing.Gather.apply(self, normalize_dim(dim, self.ndim), index)
+
+    def scatter_add(self, dim, index, src):
+        return indexing.ScatterAdd.apply(self, normalize_dim(dim, self.ndim), index, src)
+
+    def index_select(self, dim, index):
+        d = normalize_dim(dim, self.ndim)
+        return self[(slice(None),) * d + (index,)]
+
+    def masked_select(self, mask):
+        return self.expand(_broadcast(self, mask))[mask.expand(_broadcast(self, mask))]
+
+    # in-place operations ------------------------------------------------------------------------------
+    def _recording_inplace(self, *others) -> bool:
+        """Whether an in-place op must be recorded for autograd; refuses leaves that require grad."""
+        recording = is_grad_enabled() and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others))
+        if recording and self.is_leaf and self.requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        return recording
+
+    def _record_inplace(self, result: "Tensor") -> "Tensor":
+        """Write a recorded result into this storage and make its history this tensor's history."""
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError(
+                "teachgrad does not support recorded in-place operations on a view of a tensor that requires grad; "
+                "use an out-of-place operation"
+            )
+        with no_grad():
+            run_assign(self, result)
+        self._version.value += 1
+        self._set_grad_fn(result.grad_fn, result._output_nr)
+        return self
+
+    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others) -> "Tensor":
+        """Run `compute` and write its result into this tensor's storage.
+
+        When autograd records it, compute runs on a clone (so values saved for backward stay
+        intact) and this tensor takes the result's history.
+        """
+        if self._recording_inplace(*others):
+            return self._record_inplace(compute(self.clone()))
+        with no_grad():
+            run_assign(self, compute(self))
+        self._version.value += 1
+        return self
+
+    def add_(self, other, alpha=1): return self._inplace(lambda t: t.add(other, alpha), other)
+    def sub_(self, other, alpha=1): return self._inplace(lambda t: t.sub(other, alpha), other)
+    def mul_(self, other): return self._inplace(lambda t: t * other, other)
+    def div_(self, other): return self._inplace(lambda t: t / other, other)
+    def pow_(self, exponent): return self._inplace(lambda t: t ** exponent, exponent)
+    def clamp_(self, min=None, max=None): return self._inplace(lambda t: t.clamp(min, max))
+    clip_ = clamp_
+    def neg_(self): return self._inplace(lambda t: -t)
+    def relu_(self): return self._inplace(lambda t: t.relu())
+    def sqrt_(self): return self._inplace(lambda t: t.sqrt())
+    def exp_(self): return self._inplace(lambda t: t.exp())
+    def masked_fill_(self, mask, value): return self._inplace(lambda t: t.masked_fill(mask, value), value)
+    def copy_(self, src): return self._inplace(lambda t: src.to(self._dtype).expand(self._shape), src)
+    def addcmul_(self, a, b, value=1): return self._inplace(lambda t: t + a * b * value, a, b)
+    def addcdiv_(self, a, b, value=1): return self._inplace(lambda t: t + a / b * value, a, b)
+    def lerp_(self, end, weight): return self._inplace(lambda t: t + (end - t) * weight, end)
+
+    def fill_(self, value):
+        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value)
+
+    def zero_(self): return self.fill_(0)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._fill_random(resolve(generator).uniform(self._shape, a, b))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._fill_random(resolve(generator).normal(self._shape, mean, std))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        return self._fill_random(resolve(generator).uniform(self._shape) < p)
+
+    def _fill_random(self, values: np.ndarray) -> "Tensor":
+        drawn = Tensor._make(np.array(values, dtype=self._dtype.numpy).reshape(-1), self._shape, None, 0, self._dtype)
+        return self._inplace(lambda t: drawn.to(self._device))
+
+    # new tensors like this one --------------------------------------------------------------------------
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        array = np.array(data.tolist() if isinstance(data, Tensor) else data, dtype=(dtype and dtypes.as_dtype(dtype).numpy) or self._dtype.numpy)
+        return _from_array(array, self._device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None): return self.new_full(_sizes(size), 0, dtype=dtype)
+    def new_ones(self, *size, dtype=None): return self.new_full(_sizes(size), 1, dtype=dtype)
+    def new_empty(self, *size, dtype=None): return self.new_full(_sizes(size), 0, dtype=dtype)
+
+    def new_full(self, size, fill_value, dtype=None):
+        target = dtypes.as_dtype(dtype) if dtype is not None else self._dtype
+        return _from_array(np.full(_sizes((size,)), fill_value, dtype=target.numpy), self._device, False)
+
+
+def _from_array(array: np.ndarray, where: Device, requires_grad: bool) -> Tensor:
+    """A tensor owning a contiguous copy of `array`, on device `where`."""
+    array = array if array.flags.c_contiguous else array.copy()  # (ascontiguousarray would make 0-d arrays 1-d)
+    out = Tensor._make(array.reshape(-1), array.shape, None, 0, dtypes.from_numpy(array.dtype))
+    if where != CPU:
+        out = _move_to_device(out, where)
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def _move_to_device(t: Tensor, target: Device) -> Tensor:
+    raise RuntimeError(
+        f"teachgrad cannot move tensors to device '{target}': only the 'cpu' device is available in this build"
+    )
+
+
+def _floating(t: Tensor) -> Tensor:
+    return t if t.dtype.is_floating_point else t.to(dtypes.get_default_dtype())
+
+
+def _broadcast(a: Tensor, b: Tensor) -> tuple:
+    return broadcast_shapes(a.shape, b.shape)
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    """PyTorch's var/std arguments: `correction` wins; `unbiased=False` means 0; default 1."""
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def _shape_arg(args: tuple, allow_negative: bool = False) -> tuple:
+    """f(2, 3), f((2, 3)), f([2, 3]) and f(Size) all give (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"expected a sequence of ints, got {type(s).__name__}: {s!r}")
+    return tuple(int(s) for s in args)
