@@ -58,7 +58,7 @@ class MatMul(Function):
 
 
 def _back_to(grad, matrix_shape, meta, needed):
-    """Sum over broadcast batch dims to the 2-D+ operand's shape, then to the input's own shape."""
+    """Sum over broadcast batch dims to the 2-D+ operand's shape, then drop an added 1-D dim."""
     if grad is None:
         return None
-    return grad_for(unbroadcast(grad, matrix_shape), meta, needed)
+    return grad_for(unbroadcast(grad, matrix_shape).reshape(meta[0]), meta, needed)

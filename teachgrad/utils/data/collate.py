@@ -5,7 +5,7 @@
 | each sample is | the batch is |
 | --- | --- |
 | Tensor | `teachgrad.stack(samples)` |
-| numpy array | the arrays as tensors, stacked |
+| numpy array | the arrays as tensors, stacked (integer arrays become int64) |
 | numpy scalar | a 1-D tensor of the scalars' dtype |
 | float / int / bool | a float64 / int64 / bool tensor |
 | str / bytes | the list unchanged |
@@ -48,7 +48,7 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: dict | None = None) -
 
 
 def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:
-    return teachgrad.from_numpy(np.array(batch))
+    return teachgrad.as_tensor(np.array(batch))
 
 
 def collate_float_fn(batch: list, *, collate_fn_map: dict | None = None) -> Tensor:

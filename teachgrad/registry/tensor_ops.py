@@ -1,0 +1,353 @@
+"""Registry entries for the tensor operations (elementwise, reductions, matmul, views, indexing)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import teachgrad as tg
+from teachgrad.functions import elementwise as ew
+from teachgrad.functions import indexing, linalg, reduction, views
+from teachgrad.registry.core import ErrorCase, OpInfo, Sample, register
+
+BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((2, 3), ())]
+
+
+def _binary_samples(low=-2.0, high=2.0, positive_b=False, away_from_zero=False):
+    def samples(rng):
+        for a_shape, b_shape in BINARY_SHAPES:
+            a = rng.uniform(low, high, a_shape)
+            b = rng.uniform(0.5, 2.0, b_shape) if positive_b else rng.uniform(low, high, b_shape)
+            if away_from_zero:
+                b = np.where(np.abs(b) < 0.3, 0.7, b)
+            yield Sample((a, b), name=f"{a_shape}x{b_shape}")
+        yield Sample((rng.uniform(low, high, (3, 4)), rng.uniform(0.5, 2.0, (3, 4))), layout="transposed")
+        yield Sample((rng.uniform(low, high, (2, 3)), 1.5), name="tensor-number")
+    return samples
+
+
+def _unary_samples(low=-2.0, high=2.0):
+    def samples(rng):
+        yield Sample((rng.uniform(low, high, (3, 4)),))
+        yield Sample((rng.uniform(low, high, ()),), name="0-d")
+        yield Sample((rng.uniform(low, high, (2, 3, 2)),), layout="transposed")
+        yield Sample((rng.uniform(low, high, (3, 4)),), layout="sliced")
+    return samples
+
+
+def _shape_mismatch(op):
+    return lambda: [ErrorCase(lambda: op(tg.ones(2, 3), tg.ones(4)), RuntimeError, "cannot be broadcast")]
+
+
+def _binary(name, function, op, reference, **options):
+    register(OpInfo(name, "elementwise", op, reference, options.pop("samples", _binary_samples()), function,
+                    errors=_shape_mismatch(op), **options))
+
+
+def _unary(name, function, op, reference, low=-2.0, high=2.0, **options):
+    register(OpInfo(name, "elementwise", op, reference, _unary_samples(low, high), function, **options))
+
+
+# elementwise ---------------------------------------------------------------------------------
+_binary("add", ew.Add, lambda a, b: a + b, np.add)
+_binary("sub", ew.Sub, lambda a, b: a - b, np.subtract)
+_binary("mul", ew.Mul, lambda a, b: a * b, np.multiply)
+_binary("div", ew.Div, lambda a, b: a / b, np.divide, samples=_binary_samples(away_from_zero=True))
+_binary("pow", ew.Pow, lambda a, b: a ** b, np.power, samples=_binary_samples(low=0.5, high=2.0))
+_binary("maximum", ew.Maximum, lambda a, b: a.maximum(b) if hasattr(a, "maximum") else b.maximum(a), np.maximum,
+        samples=_binary_samples())
+_binary("minimum", ew.Minimum, lambda a, b: a.minimum(b) if hasattr(a, "minimum") else b.minimum(a), np.minimum,
+        samples=_binary_samples())
+_unary("neg", ew.Neg, lambda x: -x, np.negative)
+_unary("exp", ew.Exp, lambda x: x.exp(), np.exp)
+_unary("log", ew.Log, lambda x: x.log(), np.log, low=0.2, high=3.0)
+_unary("sqrt", ew.Sqrt, lambda x: x.sqrt(), np.sqrt, low=0.2, high=3.0)
+_unary("sin", ew.Sin, lambda x: x.sin(), np.sin)
+_unary("cos", ew.Cos, lambda x: x.cos(), np.cos)
+_unary("tanh", ew.Tanh, lambda x: x.tanh(), np.tanh)
+_unary("sigmoid", ew.Sigmoid, lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)))
+_unary("relu", ew.ReLU, lambda x: x.relu(), lambda x: np.maximum(x, 0))
+_unary("abs", ew.Abs, lambda x: x.abs(), np.abs)
+_unary("sign", ew.Sign, lambda x: x.sign(), np.sign)
+
+
+def _clamp_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"min": -0.5, "max": 0.7})
+    yield Sample((rng.uniform(-2, 2, (5,)),), {"min": 0.1})
+    yield Sample((rng.uniform(-2, 2, (2, 3)),), {"max": 0.2}, layout="transposed")
+
+
+register(OpInfo("clamp", "elementwise", lambda x, **k: x.clamp(**k),
+                lambda x, min=None, max=None: np.clip(x, min, max), _clamp_samples, ew.Clamp,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2).clamp(), RuntimeError, "At least one")]))
+
+
+def _where_samples(rng):
+    yield Sample((rng.uniform(-1, 1, (3, 4)) > 0, rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 4))))
+    yield Sample((rng.uniform(-1, 1, (3, 1)) > 0, rng.uniform(-1, 1, (4,)), rng.uniform(-1, 1, (3, 4))), name="broadcast")
+
+
+register(OpInfo("where", "elementwise", lambda c, a, b: tg.where(c, a, b), np.where, _where_samples, ew.Where,
+                errors=lambda: [ErrorCase(lambda: tg.where(tg.ones(2), tg.ones(2), tg.ones(2)), RuntimeError, "boolean")]))
+
+
+def _cast_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dtype": tg.float64})
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dtype": tg.float64}, layout="transposed")
+
+
+register(OpInfo("to", "elementwise", lambda x, dtype: x.to(dtype) * 1.0, lambda x, dtype: x.astype(dtype.numpy),
+                _cast_samples, ew.ToDtype, rtol=1e-6, atol=1e-6))
+
+
+# reductions -----------------------------------------------------------------------------------
+def _reduction_samples(rng, keepdims=True, dims=(None, 0, 1, (0, 2), -1)):
+    for dim in dims:
+        yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": dim, "keepdim": False}, name=f"dim={dim}")
+    if keepdims:
+        yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1, "keepdim": True}, layout="transposed", name="keepdim")
+
+
+def _numpy_dim(dim):
+    return tuple(dim) if isinstance(dim, (tuple, list)) else dim
+
+
+def _bad_dim(op):
+    return lambda: [ErrorCase(lambda: op(tg.ones(2, 3), dim=2), IndexError, "Dimension out of range")]
+
+
+register(OpInfo("sum", "reduction", lambda x, **k: x.sum(**k),
+                lambda x, dim=None, keepdim=False: np.sum(x, axis=_numpy_dim(dim), keepdims=keepdim),
+                _reduction_samples, reduction.Sum, errors=_bad_dim(lambda x, dim: x.sum(dim))))
+register(OpInfo("mean", "reduction", lambda x, **k: x.mean(**k),
+                lambda x, dim=None, keepdim=False: np.mean(x, axis=_numpy_dim(dim), keepdims=keepdim),
+                _reduction_samples, reduction.Mean,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).mean(dim=2), IndexError, "Dimension out of range"),
+                                ErrorCase(lambda: tg.arange(3).mean(), RuntimeError, "floating point")]))
+
+
+def _var_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": None, "unbiased": False})
+    yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "correction": 0, "keepdim": True})
+
+
+register(OpInfo("var", "reduction", lambda x, **k: x.var(**k),
+                lambda x, dim=None, unbiased=True, keepdim=False, correction=None: np.var(
+                    x, axis=_numpy_dim(dim), keepdims=keepdim, ddof=correction if correction is not None else int(unbiased)),
+                _var_samples, reduction.Var))
+register(OpInfo("std", "reduction", lambda x, **k: x.std(**k),
+                lambda x, dim=None, unbiased=True, keepdim=False, correction=None: np.std(
+                    x, axis=_numpy_dim(dim), keepdims=keepdim, ddof=correction if correction is not None else int(unbiased)),
+                _var_samples, composed_of="std = sqrt(var(x)): the gradient flows through Var and Sqrt."))
+
+
+def _max_dim_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 0, "keepdim": True}, layout="transposed")
+    yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": -2})
+
+
+def _all_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),))
+    yield Sample((rng.uniform(-2, 2, (2, 3)),), layout="transposed")
+
+
+def _values_and_indices(np_values, np_indices):
+    def reference(x, dim, keepdim=False):
+        return (np_values(x, axis=dim, keepdims=keepdim), np_indices(x, axis=dim, keepdims=keepdim))
+    return reference
+
+
+register(OpInfo("max_dim", "reduction", lambda x, **k: tuple(x.max(**k)), _values_and_indices(np.max, np.argmax),
+                _max_dim_samples, reduction.MaxDim,
+                errors=lambda: [ErrorCase(lambda: tg.ones(0, 2).max(0), IndexError, "non-zero size")]))
+register(OpInfo("min_dim", "reduction", lambda x, **k: tuple(x.min(**k)), _values_and_indices(np.min, np.argmin),
+                _max_dim_samples, reduction.MaxDim))
+register(OpInfo("max", "reduction", lambda x: x.max(), np.max, _all_samples, reduction.MaxAll,
+                errors=lambda: [ErrorCase(lambda: tg.ones(0).max(), RuntimeError, "numel")]))
+register(OpInfo("min", "reduction", lambda x: x.min(), np.min, _all_samples, reduction.MaxAll))
+register(OpInfo("argmax", "reduction", lambda x, **k: x.argmax(**k), lambda x, dim=None: np.argmax(x, axis=dim),
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}), Sample((rng.uniform(-2, 2, (3, 4)),))],
+                differentiable=False, composed_of="argmax: an integer result; no gradient."))
+register(OpInfo("argmin", "reduction", lambda x, **k: x.argmin(**k), lambda x, dim=None: np.argmin(x, axis=dim),
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 0}, layout="transposed")],
+                differentiable=False, composed_of="argmin: an integer result; no gradient."))
+
+
+def _logsumexp_reference(x, dim, keepdim=False):
+    peak = np.max(x, axis=_numpy_dim(dim), keepdims=True)
+    out = np.log(np.sum(np.exp(x - peak), axis=_numpy_dim(dim), keepdims=True)) + peak
+    return out if keepdim else np.squeeze(out, axis=_numpy_dim(dim))
+
+
+register(OpInfo("logsumexp", "reduction", lambda x, **k: x.logsumexp(**k), _logsumexp_reference,
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}),
+                             Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "keepdim": True}),
+                             Sample((rng.uniform(50, 90, (2, 3)),), {"dim": 1}, name="large values")],
+                reduction.LogSumExp))
+
+
+def _softmax_reference(x, dim):
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax_reference(x, dim):
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _softmax_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
+    yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": 1}, layout="transposed")
+    yield Sample((rng.uniform(-2, 2, (3, 4)) * 100,), {"dim": 0}, name="large values")
+
+
+register(OpInfo("softmax", "reduction", lambda x, dim: x.softmax(dim), _softmax_reference, _softmax_samples,
+                reduction.Softmax, errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).softmax(3), IndexError, "Dimension out of range")]))
+register(OpInfo("log_softmax", "reduction", lambda x, dim: x.log_softmax(dim),
+                _log_softmax_reference, _softmax_samples, reduction.LogSoftmax))
+
+
+# linear algebra -------------------------------------------------------------------------------
+def _matmul_samples(rng):
+    for a_shape, b_shape in [((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
+                             ((2, 3, 4), (4, 2)), ((2, 1, 3, 4), (3, 4, 2))]:
+        yield Sample((rng.uniform(-1, 1, a_shape), rng.uniform(-1, 1, b_shape)), name=f"{a_shape}@{b_shape}")
+    yield Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4, 5))), layout="transposed")
+
+
+register(OpInfo("matmul", "linalg", lambda a, b: a @ b, np.matmul, _matmul_samples, linalg.MatMul,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3) @ tg.ones(4, 5), RuntimeError, r"\(2x3 and 4x5\)"),
+                                ErrorCase(lambda: tg.ones(2, 2, 3) @ tg.ones(3, 3, 2), RuntimeError, "broadcast"),
+                                ErrorCase(lambda: tg.ones(()) @ tg.ones(2), RuntimeError, "at least 1D")]))
+
+
+# views ------------------------------------------------------------------------------------------
+def _one_input(shape, layout="contiguous", **kwargs):
+    return lambda rng: [Sample((rng.uniform(-2, 2, shape),), kwargs, layout=layout)]
+
+
+register(OpInfo("reshape", "views", lambda x, shape: x.reshape(shape), lambda x, shape: np.reshape(x, shape),
+                lambda rng: [Sample((rng.uniform(-1, 1, (2, 3, 4)),), {"shape": (4, -1)}),
+                             Sample((rng.uniform(-1, 1, (3, 4)),), {"shape": (12,)}, layout="transposed", name="copy")],
+                views.View, composed_of="",
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).reshape(4, 2), RuntimeError, "invalid for input of size 6"),
+                                ErrorCase(lambda: tg.ones(2, 3).t().view(6), RuntimeError, "view size is not compatible")]))
+register(OpInfo("permute", "views", lambda x, dims: x.permute(dims), lambda x, dims: np.transpose(x, dims),
+                lambda rng: [Sample((rng.uniform(-1, 1, (2, 3, 4)),), {"dims": (2, 0, 1)})], views.Permute,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).permute(0, 0), RuntimeError, "permutation")]))
+register(OpInfo("transpose", "views", lambda x: x.transpose(0, 1), lambda x: np.swapaxes(x, 0, 1),
+                _one_input((3, 4), "sliced"), views.Permute))
+register(OpInfo("expand", "views", lambda x, shape: x.expand(shape), lambda x, shape: np.broadcast_to(x, shape),
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 1)),), {"shape": (2, 3, 4)})], views.Expand,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).expand(4, 3), RuntimeError, "must match the existing size")]))
+register(OpInfo("unsqueeze", "views", lambda x: x.unsqueeze(1), lambda x: np.expand_dims(x, 1),
+                _one_input((3, 4), "transposed"), views.View))
+register(OpInfo("squeeze", "views", lambda x: x.squeeze(), np.squeeze, _one_input((3, 1, 4)), views.View))
+register(OpInfo("flatten", "views", lambda x: x.flatten(1), lambda x: x.reshape(x.shape[0], -1),
+                _one_input((2, 3, 4)), views.View))
+register(OpInfo("flip", "views", lambda x: x.flip(0, 1), lambda x: np.flip(x, (0, 1)), _one_input((3, 4), "transposed"),
+                views.Flip))
+
+
+def _basic_index_samples(rng):
+    x = rng.uniform(-1, 1, (4, 5, 3))
+    for key in [(1,), (slice(1, 3),), (slice(None), slice(None, None, 2)), (Ellipsis, -1), (None, 2, slice(1, 4)),
+                (slice(-3, None), 0, slice(None, None, 2))]:
+        yield Sample((x,), {"key": key}, name=repr(key))
+
+
+register(OpInfo("getitem", "views", lambda x, key: x[key], lambda x, key: x[key], _basic_index_samples, views.Index,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3)[2], IndexError, "out of bounds"),
+                                ErrorCase(lambda: tg.ones(2, 3)[0, 0, 0], IndexError, "too many indices")]))
+
+
+# indexing -----------------------------------------------------------------------------------------
+def _advanced_samples(rng):
+    x = rng.uniform(-1, 1, (4, 3))
+    yield Sample((x,), {"key": (np.array([0, 2, 2, 1]),)}, name="repeated rows")
+    yield Sample((x,), {"key": (np.array([[0, 1], [3, 3]]), np.array([2, 0]))}, name="two index arrays")
+    yield Sample((x,), {"key": (x > 0,)}, name="boolean mask")
+    yield Sample((x,), {"key": (slice(None), [2, 0])}, name="list on dim 1")
+
+
+def _tensor_key(key):
+    return tuple(tg.from_numpy(k) if isinstance(k, np.ndarray) else k for k in key)
+
+
+register(OpInfo("advanced_index", "indexing", lambda x, key: x[_tensor_key(key)], lambda x, key: x[key],
+                _advanced_samples, indexing.AdvancedIndex,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3)[tg.tensor([0, 5])], IndexError, "out of bounds"),
+                                ErrorCase(lambda: tg.ones(2, 3)[tg.tensor([0.5])], IndexError, "must be long")]))
+
+
+def _gather_samples(rng):
+    yield Sample((rng.uniform(-1, 1, (3, 4)),), {"dim": 1, "index": np.array([[0, 3], [1, 1], [2, 0]])})
+    yield Sample((rng.uniform(-1, 1, (3, 4)),), {"dim": 0, "index": np.array([[2, 1, 0, 0]])}, layout="transposed")
+
+
+register(OpInfo("gather", "indexing", lambda x, dim, index: x.gather(dim, tg.from_numpy(index)),
+                lambda x, dim, index: np.take_along_axis(x, index, dim), _gather_samples, indexing.Gather,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).gather(1, tg.tensor([[3], [0]])), RuntimeError, "out of bounds"),
+                                ErrorCase(lambda: tg.ones(2, 3).gather(1, tg.tensor([0, 1])), RuntimeError, "same number of dimensions")]))
+
+
+def _scatter_add_reference(x, src, dim, index):
+    out = x.copy()
+    for position in np.ndindex(index.shape):
+        target = list(position)
+        target[dim] = index[position]
+        out[tuple(target)] += src[position]
+    return out
+
+
+register(OpInfo("scatter_add", "indexing", lambda x, src, dim, index: x.scatter_add(dim, tg.from_numpy(index), src),
+                _scatter_add_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 2))),
+                                    {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])})],
+                indexing.ScatterAdd))
+
+
+def _cat_samples(rng):
+    yield Sample((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (4, 3))), {"dim": 0})
+    yield Sample((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 1))), {"dim": 1}, layout="transposed")
+
+
+register(OpInfo("cat", "indexing", lambda a, b, dim: tg.cat([a, b], dim), lambda a, b, dim: np.concatenate([a, b], dim),
+                _cat_samples, indexing.Cat,
+                errors=lambda: [ErrorCase(lambda: tg.cat([tg.ones(2, 3), tg.ones(2, 4)]), RuntimeError, "Sizes of tensors must match"),
+                                ErrorCase(lambda: tg.cat([]), RuntimeError, "non-empty")]))
+register(OpInfo("stack", "indexing", lambda a, b: tg.stack([a, b], 1), lambda a, b: np.stack([a, b], 1),
+                lambda rng: [Sample((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))))],
+                composed_of="stack = cat of the inputs, each unsqueezed at dim: the gradient is the matching slice.",
+                errors=lambda: [ErrorCase(lambda: tg.stack([tg.ones(2), tg.ones(3)]), RuntimeError, "equal size")]))
+register(OpInfo("split", "indexing", lambda x: x.split([1, 3], 1), lambda x: tuple(np.split(x, [1], 1)),
+                _one_input((2, 4)), composed_of="split = narrow views (getitem with slices): each part's gradient "
+                "is written into its region of zeros.",
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 4).split([1, 2], 1), RuntimeError, "sum exactly")]))
+register(OpInfo("chunk", "indexing", lambda x: x.chunk(2, 0), lambda x: tuple(np.array_split(x, 2, 0)),
+                _one_input((5, 2)), composed_of="chunk = split into equal parts (the last may be smaller)."))
+register(OpInfo("repeat", "indexing", lambda x: x.repeat(2, 1, 3), lambda x: np.tile(x, (2, 1, 3)),
+                _one_input((2, 3)), composed_of="repeat = reshape to (1, s0, 1, s1, ...), expand, reshape: the "
+                "gradient sums the copies (Expand's rule)."))
+
+
+def _setitem_op(x, value, key):
+    out = x * 1.0  # a non-leaf, so the in-place write is recorded
+    out[key] = value
+    return out
+
+
+def _setitem_reference(x, value, key):
+    out = x.copy()
+    out[key] = value
+    return out
+
+
+register(OpInfo("setitem", "indexing", _setitem_op, _setitem_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4,))), {"key": (1,)}),
+                             Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (2, 1))),
+                                    {"key": (slice(0, 2), slice(1, 3))})],
+                indexing.IndexPut,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, requires_grad=True).__setitem__(0, 1.0), RuntimeError, "leaf Variable")]))

@@ -1,0 +1,82 @@
+"""Every registered operation: forward vs numpy, gradients vs finite differences, bad input, backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import teachgrad as tg
+from teachgrad.autograd import gradcheck
+from teachgrad.registry import all_ops
+from registry_helpers import as_tuple, is_float_array, operands
+
+OPS = all_ops()
+DIFFERENTIABLE = [op for op in OPS if op.differentiable]
+OTHER_BACKENDS = [name for name in tg.available_backends() if name != "reference"]
+TOLERANCE = {"float32": dict(rtol=1e-5, atol=1e-5), "float64": dict(rtol=1e-10, atol=1e-12)}
+
+
+def samples(op, seed=0):
+    return list(op.samples(np.random.default_rng(seed)))
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize("dtype_name", ["float32", "float64"])
+def test_forward_matches_numpy(op, dtype_name):
+    dtype = getattr(tg, dtype_name)
+    for sample in samples(op):
+        leaves, views = operands(sample, dtype)
+        got = as_tuple(op.op(*views(*leaves), **sample.kwargs))
+        numpy_args = [v.astype(dtype.numpy) if is_float_array(v) else v for v in sample.args]
+        expected = as_tuple(op.reference(*numpy_args, **sample.kwargs))
+        assert len(got) == len(expected), sample.name
+        for g, e in zip(got, expected):
+            assert tuple(g.shape) == np.shape(e), f"{op.name} {sample.name}: shape {tuple(g.shape)} != {np.shape(e)}"
+            np.testing.assert_allclose(g.detach().numpy(), e, err_msg=f"{op.name} {sample.name}", **TOLERANCE[dtype_name])
+
+
+@pytest.mark.parametrize("op", DIFFERENTIABLE, ids=lambda op: op.name)
+def test_gradients_match_finite_differences(op):
+    for sample in samples(op, seed=1):
+        leaves, views = operands(sample, tg.float64, requires_grad=True)
+        if not any(getattr(leaf, "requires_grad", False) for leaf in leaves):
+            continue
+        assert gradcheck(lambda *xs: op.op(*views(*xs), **sample.kwargs), leaves, eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if list(op.errors())], ids=lambda op: op.name)
+def test_bad_input_raises_a_clear_error(op):
+    for case in op.errors():
+        with pytest.raises(case.error, match=case.match):
+            case.call()
+
+
+def _forward_backward(op, sample, backend_name):
+    """Outputs and input gradients of sum(out * w) for a fixed random w, on one backend."""
+    with tg.backend(backend_name):
+        leaves, views = operands(sample, tg.float64, requires_grad=op.differentiable)
+        outs = as_tuple(op.op(*views(*leaves), **sample.kwargs))
+        values = [o.detach().numpy().copy() for o in outs]
+        differentiable = [o for o in outs if o.requires_grad]
+        if differentiable:
+            rng = np.random.default_rng(7)
+            loss = sum((o * tg.tensor(rng.uniform(-1, 1, tuple(o.shape)))).sum() for o in differentiable)
+            loss.backward()
+        grads = [leaf.grad.numpy().copy() for leaf in leaves if getattr(leaf, "grad", None) is not None]
+    return values, grads
+
+
+@pytest.mark.parametrize("backend_name", OTHER_BACKENDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+def test_backend_agrees_with_reference(op, backend_name):
+    for sample in samples(op, seed=2):
+        expected_values, expected_grads = _forward_backward(op, sample, "reference")
+        values, grads = _forward_backward(op, sample, backend_name)
+        for got, want in zip(values + grads, expected_values + expected_grads):
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"{op.name} {sample.name}")
+        assert len(grads) == len(expected_grads)
+
+
+def test_every_registered_operation_documents_its_rule():
+    undocumented = [op.name for op in OPS if "backward" not in op.rule() and not op.composed_of]
+    assert not undocumented
