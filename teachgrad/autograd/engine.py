@@ -15,6 +15,11 @@ from teachgrad.autograd.grad_mode import no_grad
 from teachgrad.autograd.variable import AccumulateGrad
 
 
+# Called after every backward step as observer(node, upstream_grads, produced_grads);
+# `teachgrad.autograd.trace` uses this to record the backward pass.
+step_observers: list = []
+
+
 def topological_order(root: Any) -> list:
     """Return the nodes reachable from `root`, each before the nodes its inputs come from."""
     postorder, visited = [], set()
@@ -50,12 +55,16 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
                 continue  # every backward that leads here returned None: no gradient flows on
             if isinstance(node, AccumulateGrad):
                 node.accumulate(grads_by_output[0])
+                for observe in step_observers:
+                    observe(node, [grads_by_output[0]], ())
                 continue
             grads = _complete_output_grads(node, grads_by_output)
             input_grads = node.function.backward(node, *grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             _check_gradient_count(node, input_grads)
+            for observe in step_observers:
+                observe(node, grads, input_grads)
             for edge, grad in zip(node.next_edges, input_grads):
                 if edge is not None and grad is not None:
                     _add_pending(pending, edge, grad)

@@ -46,6 +46,7 @@ class Node:
                 value._check_history()
         self.next_edges = tuple(_edge_of(a) if needs else None for a, needs in zip(args, self.needs_input_grad))
         self.output_zeros: list[Callable[[], Any]] = []
+        self.output_shapes: list[tuple] = []
         self.pre_hooks: dict[int, list[Callable]] = {}
         self._saved: Any = ()
         self._saved_versions: tuple = ()
@@ -137,6 +138,7 @@ class Function:
         as_tuple = tuple(_fresh_output(out, args) for out in as_tuple)
         for index, out in enumerate(as_tuple):
             node.output_zeros.append(out._zeros_maker() if isinstance(out, Variable) else None)
+            node.output_shapes.append(tuple(getattr(out, "shape", ())))
             if isinstance(out, Variable) and id(out) not in node._non_differentiable and out._is_differentiable():
                 out._set_grad_fn(node, index)
         return as_tuple if isinstance(outputs, tuple) else as_tuple[0]
