@@ -8,7 +8,7 @@ import pytest
 import teachgrad as tg
 from teachgrad.autograd.engine import topological_order
 from teachgrad.registry import all_ops
-from registry_helpers import as_tuple, operands
+from teachgrad.registry.samples import make_leaves, run
 
 
 def test_trace_records_each_backward_step_in_order():
@@ -82,8 +82,8 @@ def test_render_without_graphviz_says_how_to_install_it(monkeypatch, tmp_path):
 @pytest.mark.parametrize("op", [op for op in all_ops() if op.differentiable], ids=lambda op: op.name)
 def test_trace_and_dot_cover_every_registered_operation(op):
     sample = next(iter(op.samples(np.random.default_rng(0))))
-    leaves, views = operands(sample, tg.float64, requires_grad=True)
-    outs = [o for o in as_tuple(op.op(*views(*leaves), **sample.kwargs)) if o.requires_grad]
+    leaves = make_leaves(sample, tg.float64, requires_grad=True)
+    outs = [o for o in run(op, sample, *leaves) if o.requires_grad]
     loss = sum(o.sum() for o in outs)
     functions = {n.function.__name__ for n in topological_order(loss.grad_fn) if hasattr(n, "function")}
     with tg.autograd.trace() as t:

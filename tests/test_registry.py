@@ -8,7 +8,7 @@ import pytest
 import teachgrad as tg
 from teachgrad.autograd import gradcheck
 from teachgrad.registry import all_ops
-from registry_helpers import as_tuple, is_float_array, operands
+from teachgrad.registry.samples import is_float_array, make_leaves, run
 
 OPS = all_ops()
 DIFFERENTIABLE = [op for op in OPS if op.differentiable]
@@ -25,10 +25,10 @@ def samples(op, seed=0):
 def test_forward_matches_numpy(op, dtype_name):
     dtype = getattr(tg, dtype_name)
     for sample in samples(op):
-        leaves, views = operands(sample, dtype)
-        got = as_tuple(op.op(*views(*leaves), **sample.kwargs))
+        got = run(op, sample, *make_leaves(sample, dtype))
         numpy_args = [v.astype(dtype.numpy) if is_float_array(v) else v for v in sample.args]
-        expected = as_tuple(op.reference(*numpy_args, **sample.kwargs))
+        expected = op.reference(*numpy_args, **sample.kwargs)
+        expected = expected if isinstance(expected, tuple) else (expected,)
         assert len(got) == len(expected), sample.name
         for g, e in zip(got, expected):
             assert tuple(g.shape) == np.shape(e), f"{op.name} {sample.name}: shape {tuple(g.shape)} != {np.shape(e)}"
@@ -38,10 +38,10 @@ def test_forward_matches_numpy(op, dtype_name):
 @pytest.mark.parametrize("op", DIFFERENTIABLE, ids=lambda op: op.name)
 def test_gradients_match_finite_differences(op):
     for sample in samples(op, seed=1):
-        leaves, views = operands(sample, tg.float64, requires_grad=True)
+        leaves = make_leaves(sample, tg.float64, requires_grad=True)
         if not any(getattr(leaf, "requires_grad", False) for leaf in leaves):
             continue
-        assert gradcheck(lambda *xs: op.op(*views(*xs), **sample.kwargs), leaves, eps=1e-6, atol=1e-6, rtol=1e-4)
+        assert gradcheck(lambda *xs: run(op, sample, *xs), leaves, eps=1e-6, atol=1e-6, rtol=1e-4)
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if list(op.errors())], ids=lambda op: op.name)
@@ -54,8 +54,8 @@ def test_bad_input_raises_a_clear_error(op):
 def _forward_backward(op, sample, backend_name):
     """Outputs and input gradients of sum(out * w) for a fixed random w, on one backend."""
     with tg.backend(backend_name):
-        leaves, views = operands(sample, tg.float64, requires_grad=op.differentiable)
-        outs = as_tuple(op.op(*views(*leaves), **sample.kwargs))
+        leaves = make_leaves(sample, tg.float64, requires_grad=op.differentiable)
+        outs = run(op, sample, *leaves)
         values = [o.detach().numpy().copy() for o in outs]
         differentiable = [o for o in outs if o.requires_grad]
         if differentiable:
