@@ -73,6 +73,8 @@ def broadcast_shapes(*shapes: Sequence[int]) -> Shape:
 
     Raises RuntimeError naming the shapes when two sizes differ and neither is 1.
     """
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])
     ndim = max((len(s) for s in shapes), default=0)
     result = []
     for d in range(-ndim, 0):

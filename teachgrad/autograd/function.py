@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from teachgrad.autograd.grad_mode import is_grad_enabled, no_grad
+from teachgrad.autograd.grad_mode import _set_enabled, is_grad_enabled
 from teachgrad.autograd.variable import AccumulateGrad, Edge, Variable
 
 _FREED = object()
@@ -130,9 +130,14 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward; record a Node on the outputs when a gradient will be needed."""
         node = Node(cls, args)
-        with no_grad():
+        previous = is_grad_enabled()
+        recording = previous and any(node.needs_input_grad)
+        _set_enabled(False)  # forward itself is not recorded (a cheaper `with no_grad():`)
+        try:
             outputs = cls.forward(node, *args, **kwargs)
-        if not (is_grad_enabled() and any(node.needs_input_grad)):
+        finally:
+            _set_enabled(previous)
+        if not recording:
             return outputs
         as_tuple = outputs if isinstance(outputs, tuple) else (outputs,)
         as_tuple = tuple(_fresh_output(out, args) for out in as_tuple)

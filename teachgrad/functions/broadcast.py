@@ -19,6 +19,10 @@ def is_tensor(value: Any) -> bool:
 
 def promote(*operands: Any, floating: bool = False) -> tuple:
     """The operands as tensors of their common dtype (the default float when `floating`)."""
+    if len(operands) == 2 and not floating:
+        a, b = operands
+        if is_tensor(a) and is_tensor(b) and a.dtype is b.dtype:
+            return a, b  # the common case: nothing to convert
     target = result_type(*operands)
     if floating and not target.is_floating_point:
         target = get_default_dtype()

@@ -19,6 +19,8 @@ from teachgrad.strides import broadcast_shapes, numel
 
 def kernels(*tensors: Any) -> ModuleType:
     """The backend module for these tensors; all of them must be on one device."""
+    if all(t._device.type == "cpu" for t in tensors):
+        return backends.cpu_kernels()
     devices = {t.device for t in tensors}
     if len(devices) > 1:
         names = sorted(str(d) for d in devices)
