@@ -5,8 +5,8 @@ This is micrograd's classic demo, written with teachgrad's scalar engine: every 
 `loss.backward()` fills every weight's `.grad`. Plain stochastic gradient descent then moves each
 weight a small step against its gradient.
 
-The data is "two moons": two interleaving half circles with a little noise, labelled -1 and +1,
-which no straight line separates. The loss is the mean hinge loss `max(0, 1 - y * score)`, so a
+The data is two blobs of 2-D points drawn with numpy from a fixed seed, labelled -1 and +1,
+that overlap a little. The loss is the mean hinge loss `max(0, 1 - y * score)`, so a
 point counts as classified when the sign of the score matches its label.
 
 Run it with `python examples/scalar_mlp.py`; it prints the loss as training goes and returns
@@ -15,26 +15,24 @@ Run it with `python examples/scalar_mlp.py`; it prints the loss as training goes
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from teachgrad import Scalar
 
 
-def make_moons(n_points: int = 50, noise: float = 0.1, seed: int = 0) -> tuple[list, list]:
-    """Return `n_points` 2-D points on two interleaving half circles, and labels -1.0 / +1.0."""
+def make_blobs(n_points: int = 50, spread: float = 0.6, seed: int = 0) -> tuple[list, list]:
+    """Return `n_points` 2-D points from two Gaussian blobs, and their labels -1.0 / +1.0.
+
+    The first half is drawn around (-1, -0.5) with label -1, the second half around (1, 0.5)
+    with label +1; `spread` is the standard deviation, so the blobs overlap a little.
+    """
     rng = np.random.default_rng(seed)
-    n_upper = n_points // 2
-    angles = rng.uniform(0.0, math.pi, size=n_points)
     xs, ys = [], []
-    for i, angle in enumerate(angles):
-        if i < n_upper:  # upper moon, centred at (0, 0)
-            point, label = (math.cos(angle), math.sin(angle)), -1.0
-        else:            # lower moon, shifted right and down
-            point, label = (1.0 - math.cos(angle), 0.5 - math.sin(angle)), 1.0
-        jitter = rng.normal(0.0, noise, size=2)
-        xs.append([point[0] + jitter[0], point[1] + jitter[1]])
+    for i in range(n_points):
+        label = -1.0 if i < n_points // 2 else 1.0
+        centre_x, centre_y = (-1.0, -0.5) if label < 0 else (1.0, 0.5)
+        dx, dy = rng.normal(0.0, spread, size=2)
+        xs.append([centre_x + float(dx), centre_y + float(dy)])
         ys.append(label)
     return xs, ys
 
@@ -101,7 +99,7 @@ def accuracy(model: MLP, xs: list, ys: list) -> float:
     return correct / len(xs)
 
 
-def train(model: MLP, xs: list, ys: list, steps: int, lr: float = 0.2, print_every: int = 0) -> list[float]:
+def train(model: MLP, xs: list, ys: list, steps: int, lr: float = 0.5, print_every: int = 0) -> list[float]:
     """Run `steps` steps of gradient descent on the hinge loss; return the loss before each step."""
     parameters = model.parameters()
     losses = []
@@ -118,11 +116,11 @@ def train(model: MLP, xs: list, ys: list, steps: int, lr: float = 0.2, print_eve
     return losses
 
 
-def main(steps: int = 60, seed: int = 0, print_every: int = 10) -> float:
-    """Train a 2-8-8-1 MLP on 50 two-moons points; print the loss; return the final accuracy."""
-    xs, ys = make_moons(n_points=50, noise=0.1, seed=seed)
-    model = MLP(2, [8, 8], np.random.default_rng(seed))
-    train(model, xs, ys, steps, print_every=print_every)
+def main(steps: int = 30, seed: int = 0, lr: float = 0.5, print_every: int = 5) -> float:
+    """Train a 2-4-4-1 MLP on 50 two-blob points; print the loss; return the final accuracy."""
+    xs, ys = make_blobs(n_points=50, spread=0.6, seed=seed)
+    model = MLP(2, [4, 4], np.random.default_rng(seed))
+    train(model, xs, ys, steps, lr, print_every)
     result = accuracy(model, xs, ys)
     if print_every:
         print(f"accuracy {result:.2f} after {steps} steps")
