@@ -440,3 +440,14 @@ def test_topological_order_puts_each_node_before_the_nodes_of_its_inputs() -> No
     assert sorted(leaves, key=id) == sorted([a, b], key=id)
     # Sub, Exp, Mul(d*c), Add, Mul(a*b) and the two leaf accumulators
     assert len(order) == 7
+
+
+def test_no_grad_works_as_a_bare_decorator():
+    from teachgrad import Scalar, no_grad, is_grad_enabled
+
+    @no_grad
+    def double(x):
+        return x * 2, is_grad_enabled()
+
+    y, enabled_inside = double(Scalar(1.0, requires_grad=True))
+    assert not y.requires_grad and not enabled_inside and is_grad_enabled()

@@ -27,6 +27,12 @@ class _GradModeContext:
 
     mode: bool = True
 
+    def __new__(cls, *args):
+        """`@no_grad` without parentheses decorates the function directly, as in PyTorch."""
+        if len(args) == 1 and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
         self._previous = is_grad_enabled()
         _set_enabled(self.mode)
