@@ -24,4 +24,4 @@ from teachgrad.operations import *  # noqa: F401,F403  (the function forms of te
 from teachgrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from teachgrad.scalar import Scalar
 from teachgrad.tensor import Size, Tensor
-from teachgrad import viz
+from teachgrad import utils, viz

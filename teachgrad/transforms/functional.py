@@ -89,7 +89,7 @@ def _array(img: Tensor) -> np.ndarray:
     """The tensor's values as a numpy array of shape (..., C, H, W)."""
     if img.ndim < 2:
         raise ValueError(f"tensor image should have at least 2 dimensions (..., H, W), got shape {tuple(img.shape)}")
-    return img.numpy()
+    return img.detach().cpu().numpy()
 
 
 def _tensor(array: np.ndarray) -> Tensor:
@@ -160,7 +160,7 @@ def to_pil_image(pic: Any, mode: str | None = None) -> Image.Image:
     stand-in for uint8) must hold values in 0..255.
     """
     if isinstance(pic, Tensor):
-        array = pic.numpy()
+        array = pic.detach().cpu().numpy()
         if array.ndim == 3:
             array = array.transpose((1, 2, 0))
         if array.dtype == np.int64:
@@ -228,7 +228,7 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inpla
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tuple(tensor.shape)}")
-    array = tensor.numpy()
+    array = _array(tensor)
     mean_array = np.asarray(mean, dtype=array.dtype)
     std_array = np.asarray(std, dtype=array.dtype)
     if (std_array == 0).any():
@@ -237,11 +237,10 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inpla
         mean_array = mean_array.reshape(-1, 1, 1)
     if std_array.ndim == 1:
         std_array = std_array.reshape(-1, 1, 1)
-    result = (array - mean_array) / std_array
+    result = _tensor((array - mean_array) / std_array)
     if inplace:
-        array[...] = result  # tensor.numpy() shares the tensor's memory
-        return tensor
-    return _tensor(result)
+        return tensor.copy_(result)
+    return result
 
 
 def _blend(img1: np.ndarray, img2: Any, ratio: float, bound: float) -> np.ndarray:
@@ -420,7 +419,8 @@ def resize(img: Image.Image, size: int | Sequence[int],
     resample = _pil_interpolation(interpolation)
     if isinstance(size, (list, tuple)):
         if len(size) not in (1, 2):
-            raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element tuple/list")
+            raise ValueError("Size must be an int or a 1 or 2 element tuple/list, "
+                             f"not a {len(size)} element tuple/list")
         if max_size is not None and len(size) != 1:
             raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, "
                              "i.e. size should be an int or a sequence of length 1 in torchscript mode.")

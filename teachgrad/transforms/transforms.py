@@ -188,7 +188,8 @@ class Pad(_Transform):
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
         if isinstance(padding, Sequence) and len(padding) not in (1, 2, 4):
-            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
+            raise ValueError("Padding must be an int or a 1, 2, or 4 element tuple, "
+                             f"not a {len(padding)} element tuple")
         self.padding = padding
         self.fill = fill
         self.padding_mode = padding_mode
@@ -253,7 +254,7 @@ class RandomResizedCrop(_Transform):
         if not isinstance(ratio, Sequence):
             raise TypeError("Ratio should be a sequence")
         if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
         self.interpolation = _interpolation(interpolation)
         self.antialias = antialias
         self.scale = scale

@@ -22,7 +22,8 @@ import multiprocessing.context
 import pickle
 import queue
 import time
-from typing import Any, Callable, Iterator
+import warnings
+from typing import Any, Callable
 
 from teachgrad import random as tg_random
 from teachgrad.utils.data import worker as _worker
@@ -39,9 +40,15 @@ from teachgrad.utils.data.sampler import (
 
 
 def _default_context() -> multiprocessing.context.BaseContext:
-    """'forkserver' where the platform has it, else 'spawn' (never 'fork', see the module doc)."""
+    """'forkserver' where the platform has it, else 'spawn' (never 'fork', see the module doc).
+
+    The fork server (started once, on first use) imports teachgrad before it forks workers,
+    so each worker starts without importing it again.
+    """
     if "forkserver" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("forkserver")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", "teachgrad.utils.data"])
+        return context
     return multiprocessing.get_context("spawn")
 
 
@@ -78,7 +85,8 @@ class DataLoader:
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
         if prefetch_factor is not None and (not isinstance(prefetch_factor, int) or prefetch_factor < 1):
-            raise ValueError(f"prefetch_factor option should be a positive integer (got prefetch_factor={prefetch_factor!r})")
+            raise ValueError("prefetch_factor option should be a positive integer "
+                             f"(got prefetch_factor={prefetch_factor!r})")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 
@@ -132,6 +140,10 @@ class DataLoader:
             if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
                 raise TypeError("multiprocessing_context option should be a valid context object or a string "
                                 f"specifying the start method, but got {multiprocessing_context!r}")
+            if multiprocessing_context.get_start_method() == "fork":
+                warnings.warn("DataLoader with multiprocessing_context='fork': a worker that runs a Numba "
+                              "parallel kernel is killed if this process already ran one (GNU OpenMP is not "
+                              "fork-safe); the default, 'forkserver', is safe", RuntimeWarning, stacklevel=2)
 
         self.dataset = dataset
         self.batch_size = batch_size
@@ -265,16 +277,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._persistent_workers = loader.persistent_workers
         context = loader.multiprocessing_context or _default_context()
 
+        # Results come back on one queue; tasks go out on one pipe per worker. A pipe's send()
+        # writes at once, in this thread (a queue would leave it to a background thread).
         self._data_queue = context.Queue()
-        self._index_queues: list = []
+        self._task_pipes: list = []
         self._workers: list = []
         self._shutdown = False
         for worker_id in range(self._num_workers):
-            index_queue = context.Queue()
-            index_queue.cancel_join_thread()  # never block exit on tasks a worker did not take
+            task_reader, task_writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_worker._worker_loop,
-                args=(self._is_iterable, self._dataset, index_queue, self._data_queue,
+                args=(self._is_iterable, self._dataset, task_reader, self._data_queue,
                       self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
                       loader.worker_init_fn, worker_id, self._num_workers),
                 daemon=True,
@@ -282,12 +295,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             try:
                 process.start()
             except (pickle.PicklingError, AttributeError, TypeError) as error:
+                task_reader.close()
+                task_writer.close()
                 self._shutdown_workers()
                 raise RuntimeError(
                     "DataLoader: could not send the dataset, collate_fn and worker_init_fn to a worker "
                     f"process ({error}). With num_workers > 0 they must be picklable: defined at the top "
                     "level of a module, not lambdas or local functions.") from error
-            self._index_queues.append(index_queue)
+            task_reader.close()  # the worker has its own copy now
+            self._task_pipes.append(task_writer)
             self._workers.append(process)
         self._reset(loader, first_iter=True)
 
@@ -300,8 +316,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_status = [True] * self._num_workers  # False once a worker's stream ran out
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:  # persistent workers: restart their iterators, drop leftovers
-            for index_queue in self._index_queues:
-                index_queue.put(_worker._ResumeIteration())
+            for task_pipe in self._task_pipes:
+                task_pipe.send(_worker._ResumeIteration())
             resumed = 0
             while resumed < self._num_workers:
                 task_index, _ = self._get_data()
@@ -322,7 +338,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return  # every worker's iterable ran out
-        self._index_queues[worker_queue_idx].put((self._send_idx, index))
+        self._task_pipes[worker_queue_idx].send((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_queue_idx,)
         self._tasks_outstanding += 1
         self._send_idx += 1
@@ -386,8 +402,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             codes = ", ".join(f"pid {w.pid}: exit code {w.exitcode}" for w in dead)
             self._shutdown_workers()
             raise RuntimeError(
-                f"DataLoader worker ({codes}) exited unexpectedly. If the script has no "
-                "`if __name__ == '__main__':` guard, add one: workers re-import the main module.")
+                f"DataLoader worker ({codes}) exited unexpectedly (it crashed or was killed). If the script "
+                "has no `if __name__ == '__main__':` guard, add one: workers re-import the main module.")
 
     def _shutdown_workers(self) -> None:
         """Ask every worker to exit, wait briefly, terminate any that did not; close the queues."""
@@ -395,8 +411,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         self._shutdown = True
         try:
-            for index_queue in self._index_queues:
-                index_queue.put(None)
+            for task_pipe in self._task_pipes:
+                try:
+                    task_pipe.send(None)
+                except OSError:  # that worker is gone already
+                    pass
             for process in self._workers:
                 process.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
         finally:
@@ -404,8 +423,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 if process.is_alive():
                     process.terminate()
                     process.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
-            for index_queue in self._index_queues:
-                index_queue.close()
+            for task_pipe in self._task_pipes:
+                task_pipe.close()
             self._data_queue.cancel_join_thread()
             self._data_queue.close()
 

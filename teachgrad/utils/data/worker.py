@@ -1,17 +1,17 @@
 """What runs inside a DataLoader worker process, and what it sends back.
 
-A worker takes `(task_index, batch_indices)` from its own index queue, fetches and collates that
-batch, and puts `(task_index, pickled batch)` on the result queue shared by all workers. An exception is
-sent back as an `ExceptionWrapper` holding the worker's traceback text, which the main process
-re-raises. `None` on the index queue tells the worker to exit. A worker also exits by itself
-when its parent process is gone, so no worker outlives the program that started it.
+A worker receives `(task_index, batch_indices)` on its own task pipe, fetches and collates
+that batch, and puts `(task_index, pickled batch)` on the result queue shared by all workers. An
+exception is sent back as an `ExceptionWrapper` holding the worker's traceback text, which the
+main process re-raises. `None` on the task pipe (or the pipe closing) tells the worker to exit.
+A worker also exits by itself when its parent process is gone, so no worker outlives the
+program that started it.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import queue
 import random
 import sys
 import traceback
@@ -109,7 +109,7 @@ def _pickled(data: Any, where: str) -> bytes:
         return pickle.dumps(wrapper, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: Any,
+def _worker_loop(is_iterable: bool, dataset: Any, task_pipe: Any, data_queue: Any,
                  auto_collation: bool, collate_fn: Callable, drop_last: bool, base_seed: int,
                  init_fn: Callable | None, worker_id: int, num_workers: int) -> None:
     """The body of a worker process (see the module docstring)."""
@@ -130,12 +130,14 @@ def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: 
         iteration_end = False
         parent_pid = os.getppid()
         while True:
-            try:
-                task = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
-            except queue.Empty:
+            if not task_pipe.poll(MP_STATUS_CHECK_INTERVAL):
                 if os.getppid() != parent_pid:  # the parent died: nobody will read our results
                     break
                 continue
+            try:
+                task = task_pipe.recv()
+            except EOFError:  # the main process closed the pipe
+                break
             if task is None:
                 break
             if isinstance(task, _ResumeIteration):

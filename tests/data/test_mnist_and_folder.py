@@ -1,0 +1,145 @@
+"""MNIST/FashionMNIST IDX readers and ImageFolder, on small files the tests write."""
+
+import gzip
+
+import numpy as np
+import pytest
+from PIL import Image
+from teachgrad.datasets import MNIST, FashionMNIST, ImageFolder, read_idx, write_idx
+
+import teachgrad
+
+IMAGES = np.arange(3 * 28 * 28, dtype=np.uint8).reshape(3, 28, 28)
+LABELS = np.array([5, 0, 9], dtype=np.uint8)
+
+
+def idx_bytes(array, code):
+    """An IDX file written by hand: magic, sizes (big-endian int32), values."""
+    return bytes([0, 0, code, array.ndim]) + np.array(array.shape, ">i4").tobytes() + array.tobytes()
+
+
+def place(folder, gz=False, train=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte") if train else \
+            ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    for name, array in zip(names, (IMAGES, LABELS)):
+        data = idx_bytes(array, 0x08)
+        if gz:
+            with gzip.open(folder / f"{name}.gz", "wb") as f:
+                f.write(data)
+        else:
+            (folder / name).write_bytes(data)
+
+
+def test_read_idx_reads_a_hand_written_file(tmp_path):
+    (tmp_path / "a.idx").write_bytes(idx_bytes(np.array([[1, -2]], ">i4"), 0x0C))
+    array = read_idx(tmp_path / "a.idx")
+    assert array.shape == (1, 2) and array.tolist() == [[1, -2]]
+
+
+def test_write_idx_then_read_idx_round_trips_floats(tmp_path):
+    values = np.array([[0.5, -1.25]], np.float32)
+    write_idx(tmp_path / "f.idx.gz", values)
+    assert np.array_equal(read_idx(tmp_path / "f.idx.gz"), values)
+
+
+def test_read_idx_rejects_a_truncated_file(tmp_path):
+    (tmp_path / "bad").write_bytes(idx_bytes(LABELS, 0x08)[:-1])
+    with pytest.raises(ValueError, match="header says shape"):
+        read_idx(tmp_path / "bad")
+
+
+def test_mnist_items_are_grayscale_images_and_int_labels(tmp_path):
+    place(tmp_path)
+    img, label = MNIST(tmp_path)[2]
+    assert img.mode == "L" and np.array_equal(np.array(img), IMAGES[2]) and label == 9
+
+
+def test_mnist_reads_gzip_files(tmp_path):
+    place(tmp_path, gz=True)
+    assert MNIST(tmp_path).targets.tolist() == [5, 0, 9]
+
+
+def test_mnist_finds_files_in_torchvisions_raw_folder(tmp_path):
+    place(tmp_path / "MNIST" / "raw")
+    assert len(MNIST(tmp_path)) == 3
+
+
+def test_mnist_train_false_reads_the_test_files(tmp_path):
+    place(tmp_path, train=False)
+    assert len(MNIST(tmp_path, train=False)) == 3
+
+
+def test_mnist_data_is_an_int64_tensor(tmp_path):
+    place(tmp_path)
+    data = MNIST(tmp_path).data
+    assert data.shape == (3, 28, 28) and data.dtype == teachgrad.int64
+
+
+def test_missing_files_name_the_files_and_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError) as raised:
+        MNIST(tmp_path)
+    message = str(raised.value)
+    assert "train-images-idx3-ubyte" in message and "t10k-labels-idx1-ubyte" in message
+    assert str(tmp_path / "MNIST" / "raw") in message
+
+
+def test_download_is_refused_with_the_files_to_place(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not download"):
+        MNIST(tmp_path, download=True)
+
+
+def test_fashion_mnist_has_clothing_classes_and_its_own_folder(tmp_path):
+    place(tmp_path / "FashionMNIST" / "raw")
+    ds = FashionMNIST(tmp_path)
+    assert ds.classes[ds[0][1]] == "Sandal"
+
+
+def test_transform_is_applied_to_the_image(tmp_path):
+    place(tmp_path)
+    assert MNIST(tmp_path, transform=lambda img: img.size)[0][0] == (28, 28)
+
+
+# ImageFolder ----------------------------------------------------------------------------------
+
+def make_folder(root):
+    for name, value in (("cat", 10), ("dog", 200)):
+        (root / name / "more").mkdir(parents=True)
+        Image.new("RGB", (4, 3), (value, 0, 0)).save(root / name / "a.png")
+        Image.new("L", (4, 3), value).save(root / name / "more" / "b.jpg")
+        (root / name / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_image_folder_classes_are_the_sorted_folder_names(tmp_path):
+    ds = ImageFolder(make_folder(tmp_path))
+    assert ds.classes == ["cat", "dog"] and ds.class_to_idx == {"cat": 0, "dog": 1}
+
+
+def test_image_folder_samples_are_the_images_under_each_class_folder(tmp_path):
+    ds = ImageFolder(make_folder(tmp_path))
+    assert [(p.split("/")[-1], t) for p, t in ds.samples] == [("a.png", 0), ("b.jpg", 0), ("a.png", 1), ("b.jpg", 1)]
+
+
+def test_image_folder_items_are_rgb_images_and_class_indices(tmp_path):
+    img, target = ImageFolder(make_folder(tmp_path))[2]
+    assert img.mode == "RGB" and img.getpixel((0, 0)) == (200, 0, 0) and target == 1
+
+
+def test_a_corrupt_image_raises_an_error_naming_the_file(tmp_path):
+    make_folder(tmp_path)
+    (tmp_path / "cat" / "a.png").write_bytes(b"\x89PNG broken")
+    with pytest.raises(OSError, match="a.png"):
+        ImageFolder(tmp_path)[0]
+
+
+def test_a_class_folder_without_images_is_an_error(tmp_path):
+    make_folder(tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="Found no valid file for the classes empty"):
+        ImageFolder(tmp_path)
+
+
+def test_a_root_without_class_folders_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
+        ImageFolder(tmp_path)
