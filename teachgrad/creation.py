@@ -42,6 +42,8 @@ def _nested_values(data: Any) -> Any:
 
 def _infer_array(data: Any) -> np.ndarray:
     """An array with PyTorch's dtype inference for Python data."""
+    if isinstance(data, np.generic):  # a numpy scalar keeps its dtype, like a 0-d array
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         return data.astype(dtypes.from_numpy(data.dtype).numpy, copy=True)
     if isinstance(data, Tensor):
@@ -158,6 +160,9 @@ def linspace(start: float, end: float, steps: int, *, dtype=None, device=None, r
     """`steps` evenly spaced values from start to end inclusive (computed from both ends, like PyTorch)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    if steps == 1:
+        return full((1,), start, dtype=dtype if dtype is not None else dtypes.get_default_dtype(), device=device,
+                    requires_grad=requires_grad)
     index = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = np.where(index < steps // 2, start + index * step, end - (steps - 1 - index) * step)
@@ -243,7 +248,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     if not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError("cat(): expected a sequence of Tensors")
     reference = next((t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)), tensors[0])

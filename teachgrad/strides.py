@@ -123,7 +123,10 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     """`dim` as a sorted tuple of distinct dims; None means all dimensions."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    try:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    except TypeError:
+        raise TypeError(f"dim must be an int or a tuple of ints, got {type(dim).__name__}: {dim!r}") from None
     normalized = tuple(normalize_dim(d, ndim) for d in dims)
     if len(set(normalized)) != len(normalized):
         raise RuntimeError(f"dim {tuple(dims)} appears multiple times in the list of dims")
@@ -200,7 +203,7 @@ def basic_index(shape: Shape, strides: Shape, offset: int, key: tuple) -> tuple[
                 d += 1
         elif k is None:
             new_shape.append(1)
-            new_strides.append(0)
+            new_strides.append(shape[d] * strides[d] if d < len(shape) else 1)  # PyTorch's unsqueeze stride
         elif isinstance(k, slice):
             start, stop, step = k.indices(shape[d])
             if step <= 0:

@@ -132,8 +132,12 @@ class Tensor(Variable):
     # the eight attributes ------------------------------------------------------------------
     @property
     def data(self) -> "Tensor":
-        """The same values, detached from autograd (shares storage)."""
-        return Tensor._make(self._storage, self._shape, self._layout_strides, self._offset, self._dtype, self._device, self._version)
+        """The same values, detached from autograd (shares storage).
+
+        Unlike `detach()`, in-place changes made through `.data` are not counted by autograd's
+        version check (a fresh version counter), as in PyTorch.
+        """
+        return Tensor._make(self._storage, self._shape, self._layout_strides, self._offset, self._dtype, self._device)
 
     @data.setter
     def data(self, other: "Tensor") -> None:
@@ -219,7 +223,8 @@ class Tensor(Variable):
         return array.astype(dtype) if dtype is not None else array
 
     def detach(self) -> "Tensor":
-        return self.data
+        """The same values, detached from autograd (shares storage and the version counter)."""
+        return Tensor._make(self._storage, self._shape, self._layout_strides, self._offset, self._dtype, self._device, self._version)
 
     def detach_(self) -> "Tensor":
         self.grad_fn, self._requires_grad = None, False
@@ -287,7 +292,13 @@ class Tensor(Variable):
             raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match the tensor's shape {list(self._shape)}")
         if grad.dtype is not self._dtype:
             grad = grad.to(self._dtype)
-        self._grad = run_map("identity", grad) if self._grad is None else self._grad + grad
+        if self._grad is None:
+            self._grad = run_map("identity", grad)
+        elif self._grad.is_contiguous() and not self._grad.requires_grad:
+            with no_grad():
+                self._grad.add_(grad)  # in place, as in PyTorch: a reference to .grad sees the new sum
+        else:
+            self._grad = self._grad + grad
 
     def _zeros_maker(self) -> Callable[[], "Tensor"]:
         shape, dtype, where = self._shape, self._dtype, self._device
@@ -441,14 +452,14 @@ class Tensor(Variable):
     # reductions ------------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return reduction.Sum.apply(x, normalize_dims(dim, self.ndim), keepdim)
+        return reduction.Sum.apply(x, _reduced_dims(dim, self.ndim), keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return reduction.Mean.apply(x, normalize_dims(dim, self.ndim), keepdim)
+        return reduction.Mean.apply(x, _reduced_dims(dim, self.ndim), keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return reduction.Var.apply(self, normalize_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
+        return reduction.Var.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -471,11 +482,11 @@ class Tensor(Variable):
     def min(self, dim=None, keepdim=False): return self._extreme("min", dim, keepdim, MinResult)
 
     def amax(self, dim=None, keepdim=False):
-        dims = normalize_dims(dim, self.ndim)
+        dims = _reduced_dims(dim, self.ndim)
         return reduction.MaxAll.apply(self, "max") if not keepdim and len(dims) == self.ndim else self._amax_dims("max", dims, keepdim)
 
     def amin(self, dim=None, keepdim=False):
-        dims = normalize_dims(dim, self.ndim)
+        dims = _reduced_dims(dim, self.ndim)
         return reduction.MaxAll.apply(self, "min") if not keepdim and len(dims) == self.ndim else self._amax_dims("min", dims, keepdim)
 
     def _amax_dims(self, op, dims, keepdim):
@@ -687,30 +698,51 @@ class Tensor(Variable):
         return recording
 
     def _record_inplace(self, result: "Tensor") -> "Tensor":
-        """Write a recorded result into this storage and make its history this tensor's history."""
-        if self._base is not None and self._base.requires_grad:
-            raise RuntimeError(
-                "teachgrad does not support recorded in-place operations on a view of a tensor that requires grad; "
-                "use an out-of-place operation"
-            )
-        with no_grad():
-            run_assign(self, result)
+        """Write a recorded result into this storage and make its history this tensor's history.
+
+        On a view, the base is rewritten too: its new history is "the old base with the view's
+        region replaced by result" (views.WriteIntoView, PyTorch's CopySlices).
+        """
+        base = self._base
+        if base is not None:
+            if base.is_leaf and base.requires_grad:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+            new_base = views.WriteIntoView.apply(base, result, (self._shape, self._layout_strides, self._offset))
+            with no_grad():
+                run_assign(base, new_base)
+            base._set_grad_fn(new_base.grad_fn, new_base._output_nr)
+        else:
+            with no_grad():
+                run_assign(self, result)
         self._version.value += 1
         self._set_grad_fn(result.grad_fn, result._output_nr)
+        if base is not None:
+            base._history_version = self._version.value
         return self
 
-    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others) -> "Tensor":
+    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others, replaces: bool = False) -> "Tensor":
         """Run `compute` and write its result into this tensor's storage.
 
         When autograd records it, compute runs on a clone (so values saved for backward stay
-        intact) and this tensor takes the result's history.
+        intact) and this tensor takes the result's history. `replaces` marks results that ignore
+        the old values (fill_, copy_): the old history then receives a zero gradient, as in PyTorch.
         """
         if self._recording_inplace(*others):
-            return self._record_inplace(compute(self.clone()))
+            old = self.clone()
+            result = self._castable(compute(old))
+            if replaces:
+                result = ew.Where.apply(old.new_ones(self._shape, dtype=dtypes.bool_), result, old)
+            return self._record_inplace(result)
         with no_grad():
-            run_assign(self, compute(self))
+            run_assign(self, self._castable(compute(self)))
         self._version.value += 1
         return self
+
+    def _castable(self, result: "Tensor") -> "Tensor":
+        """Refuse to write a result of a higher dtype category into this tensor (float into int64, ...)."""
+        if result.dtype.category > self._dtype.category:
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self._dtype}")
+        return result
 
     def add_(self, other, alpha=1): return self._inplace(lambda t: t.add(other, alpha), other)
     def sub_(self, other, alpha=1): return self._inplace(lambda t: t.sub(other, alpha), other)
@@ -724,13 +756,13 @@ class Tensor(Variable):
     def sqrt_(self): return self._inplace(lambda t: t.sqrt())
     def exp_(self): return self._inplace(lambda t: t.exp())
     def masked_fill_(self, mask, value): return self._inplace(lambda t: t.masked_fill(mask, value), value)
-    def copy_(self, src): return self._inplace(lambda t: src.to(self._dtype).expand(self._shape), src)
+    def copy_(self, src): return self._inplace(lambda t: src.to(self._dtype).expand(self._shape), src, replaces=True)
     def addcmul_(self, a, b, value=1): return self._inplace(lambda t: t + a * b * value, a, b)
     def addcdiv_(self, a, b, value=1): return self._inplace(lambda t: t + a / b * value, a, b)
     def lerp_(self, end, weight): return self._inplace(lambda t: t + (end - t) * weight, end)
 
     def fill_(self, value):
-        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value)
+        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value, replaces=True)
 
     def zero_(self): return self.fill_(0)
 
@@ -745,7 +777,7 @@ class Tensor(Variable):
 
     def _fill_random(self, values: np.ndarray) -> "Tensor":
         drawn = Tensor._make(np.array(values, dtype=self._dtype.numpy).reshape(-1), self._shape, None, 0, self._dtype)
-        return self._inplace(lambda t: drawn.to(self._device))
+        return self._inplace(lambda t: drawn.to(self._device), replaces=True)
 
     # new tensors like this one --------------------------------------------------------------------------
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -782,6 +814,11 @@ def _floating(t: Tensor) -> Tensor:
 
 def _broadcast(a: Tensor, b: Tensor) -> tuple:
     return broadcast_shapes(a.shape, b.shape)
+
+
+def _reduced_dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """The dims a reduction reduces: None, and an empty tuple or list, mean all of them (as in PyTorch)."""
+    return normalize_dims(None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, ndim)
 
 
 def _correction(unbiased: Any, correction: Any) -> float:

@@ -68,6 +68,9 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         lead = len(shape) - x.ndim
+        for d in range(max(lead, 0)):
+            if shape[d] < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({shape[d]}) isn't allowed in a leading, non-existing dimension {d}")
         shape = tuple(x.shape[d - lead] if s == -1 and d >= lead else s for d, s in enumerate(shape))
         ctx.shape = x.shape
         return x._view(shape, broadcast_strides(x.shape, x._layout_strides, shape), x._offset)
@@ -133,3 +136,35 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, g):
         return g.flip(ctx.dims), None
+
+
+class WriteIntoView(Function):
+    """The base of a view after an in-place write through the view (PyTorch's CopySlices).
+
+    `layout` = (shape, strides, offset) of the view in the base's storage.
+
+    forward:  out = base with the view's region replaced by value
+    backward: dL/dbase = g with the region set to 0
+              dL/dvalue = g's region, as a tensor of the view's shape
+    """
+
+    @staticmethod
+    def forward(ctx, base, value, layout):
+        if not base.is_contiguous():
+            raise RuntimeError(
+                "teachgrad records in-place writes through a view only when the view's base is contiguous; "
+                "use an out-of-place operation"
+            )
+        shape, strides, offset = layout
+        ctx.region = (shape, strides, offset - base._offset)
+        out = run_map("identity", base)
+        run_assign(out._view(*ctx.region), value)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous()
+        grad_value = run_map("identity", g._view(*ctx.region))
+        grad_base = run_map("identity", g)
+        run_assign(grad_base._view(*ctx.region), g.new_zeros(()))
+        return grad_base, grad_value, None

@@ -317,7 +317,7 @@ def _cat_samples(rng):
 register(OpInfo("cat", "indexing", lambda a, b, dim: tg.cat([a, b], dim), lambda a, b, dim: np.concatenate([a, b], dim),
                 _cat_samples, indexing.Cat,
                 errors=lambda: [ErrorCase(lambda: tg.cat([tg.ones(2, 3), tg.ones(2, 4)]), RuntimeError, "Sizes of tensors must match"),
-                                ErrorCase(lambda: tg.cat([]), RuntimeError, "non-empty")]))
+                                ErrorCase(lambda: tg.cat([]), ValueError, "non-empty")]))
 register(OpInfo("stack", "indexing", lambda a, b: tg.stack([a, b], 1), lambda a, b: np.stack([a, b], 1),
                 lambda rng: [Sample((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))))],
                 composed_of="stack = cat of the inputs, each unsqueezed at dim: the gradient is the matching slice.",

@@ -1,0 +1,150 @@
+"""dtypes and PyTorch's type-promotion rules (expected dtypes and values read off PyTorch 2.13)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import teachgrad as tg
+
+
+def test_dtype_aliases_name_the_same_dtypes_as_in_pytorch() -> None:
+    assert tg.float is tg.float32
+    assert tg.double is tg.float64
+    assert tg.long is tg.int64
+    assert tg.bool.name == "bool"
+
+
+def test_dtype_prints_with_the_teachgrad_prefix() -> None:
+    assert repr(tg.float32) == "teachgrad.float32"
+    assert repr(tg.int64) == "teachgrad.int64"
+
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [(1.5, tg.float32), ([1, 2], tg.int64), ([True, False], tg.bool), ([1, 2.5], tg.float32), ([True, 2], tg.int64)],
+    ids=["float", "int", "bool", "int-and-float", "bool-and-int"],
+)
+def test_python_data_gets_pytorchs_default_dtype(data, dtype) -> None:
+    assert tg.tensor(data).dtype is dtype
+
+
+def test_comparisons_give_bool_tensors() -> None:
+    result = tg.tensor([1, 2, 3]) > 1
+    assert result.dtype is tg.bool
+    assert result.tolist() == [False, True, True]
+
+
+def f64(values) -> tg.Tensor:
+    return tg.tensor(values, dtype=tg.float64)
+
+
+PROMOTIONS = [
+    ("int tensor * 2.5", lambda: tg.tensor([1, 2]) * 2.5, tg.float32, [2.5, 5.0]),
+    ("int tensor * 2", lambda: tg.tensor([1, 2]) * 2, tg.int64, [2, 4]),
+    ("float32 tensor * float64 0-d tensor", lambda: tg.tensor([1.0, 2.0]) * f64(2.0), tg.float32, [2.0, 4.0]),
+    ("float32 tensor * float64 1-d tensor", lambda: tg.tensor([1.0, 2.0]) * f64([2.0]), tg.float64, [2.0, 4.0]),
+    ("int tensor + float64 0-d tensor", lambda: tg.tensor([1, 2]) + f64(2.5), tg.float64, [3.5, 4.5]),
+    ("int 0-d tensor + float64 tensor", lambda: tg.tensor(1) + f64([1.0, 2.0]), tg.float64, [2.0, 3.0]),
+    ("float64 0-d * float32 0-d", lambda: f64(1.0) * tg.tensor(1.0), tg.float64, 1.0),
+    ("int 0-d tensor * 2.5", lambda: tg.tensor(3) * 2.5, tg.float32, 7.5),
+    ("bool + bool", lambda: tg.tensor([True, False]) + tg.tensor([True, True]), tg.bool, [True, True]),
+    ("bool * bool", lambda: tg.tensor([True, False]) * tg.tensor([True, True]), tg.bool, [True, False]),
+    ("bool + int tensor", lambda: tg.tensor([True]) + tg.tensor([3]), tg.int64, [4]),
+    ("bool tensor + 1", lambda: tg.tensor([True, False]) + 1, tg.int64, [2, 1]),
+    ("bool tensor * 2.5", lambda: tg.tensor([True, False]) * 2.5, tg.float32, [2.5, 0.0]),
+    ("int tensor + True", lambda: tg.tensor([1, 2]) + True, tg.int64, [2, 3]),
+    ("float32 tensor + 2", lambda: tg.tensor([1.0, 2.0]) + 2, tg.float32, [3.0, 4.0]),
+    ("int / int", lambda: tg.tensor([1, 3]) / tg.tensor([2, 2]), tg.float32, [0.5, 1.5]),
+    ("int ** 0.5", lambda: tg.tensor([1, 4]) ** 0.5, tg.float32, [1.0, 2.0]),
+    ("bool 0-d + int tensor", lambda: tg.tensor(True) + tg.tensor([1, 2]), tg.int64, [2, 3]),
+    ("int 0-d + bool tensor", lambda: tg.tensor(5) + tg.tensor([True, False]), tg.int64, [6, 5]),
+    ("float64 0-d + bool tensor", lambda: f64(0.5) + tg.tensor([True, False]), tg.float64, [1.5, 0.5]),
+    ("float64 < float32", lambda: f64([1.0]) < tg.tensor([2.0]), tg.bool, [True]),
+    ("where(int, float)", lambda: tg.where(tg.tensor([True, False]), tg.tensor([1, 2]), tg.tensor([0.5, 0.5])), tg.float32, [1.0, 0.5]),
+    ("maximum(int, float)", lambda: tg.maximum(tg.tensor([1, 5]), tg.tensor([2.5, 2.5])), tg.float32, [2.5, 5.0]),
+    ("cat(int, float64)", lambda: tg.cat([tg.tensor([1, 2]), f64([0.5])]), tg.float64, [1.0, 2.0, 0.5]),
+]
+
+
+@pytest.mark.parametrize("name, compute, dtype, values", PROMOTIONS, ids=[p[0] for p in PROMOTIONS])
+def test_result_dtype_and_values_follow_pytorchs_promotion(name, compute, dtype, values) -> None:
+    result = compute()
+    assert result.dtype is dtype
+    assert result.tolist() == values
+
+
+def test_promote_types_takes_the_higher_dtype() -> None:
+    assert tg.promote_types(tg.int64, tg.float32) is tg.float32
+    assert tg.promote_types(tg.float64, tg.float32) is tg.float64
+    assert tg.promote_types(tg.bool, tg.int64) is tg.int64
+
+
+def test_sum_of_ints_and_bools_is_int64() -> None:
+    assert tg.tensor([1, 2]).sum().dtype is tg.int64
+    assert tg.tensor([True, True, False]).sum().tolist() == 2
+
+
+def test_float_only_math_on_ints_gives_float32() -> None:
+    assert tg.tensor([1, 2]).exp().dtype is tg.float32
+    assert tg.tensor([4]).sqrt().tolist() == [2.0]
+
+
+def test_abs_and_neg_of_ints_stay_int64() -> None:
+    assert tg.tensor([-1, 2]).abs().dtype is tg.int64
+    assert (-tg.tensor([1])).dtype is tg.int64
+
+
+def test_mean_of_an_int_tensor_raises_like_pytorch() -> None:
+    with pytest.raises(RuntimeError, match="mean\\(\\): could not infer output dtype"):
+        tg.tensor([1, 2]).mean()
+
+
+def test_integers_to_negative_integer_powers_raise() -> None:
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        tg.tensor([1, 2]) ** -1
+
+
+def test_negating_a_bool_tensor_raises() -> None:
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor is not supported"):
+        -tg.tensor([True])
+
+
+def test_requires_grad_on_an_int_tensor_raises() -> None:
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        tg.tensor([1, 2], requires_grad=True)
+
+
+def test_requires_grad_underscore_on_a_bool_tensor_raises() -> None:
+    with pytest.raises(RuntimeError, match="floating point"):
+        tg.tensor([True]).requires_grad_()
+
+
+def test_float64_tensor_can_require_grad() -> None:
+    assert tg.tensor([1.0], dtype=tg.float64, requires_grad=True).requires_grad
+
+
+def test_gradient_has_the_dtype_of_the_leaf_after_promotion_to_float64() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = w * f64([3.0, 4.0])
+    assert y.dtype is tg.float64
+    y.sum().backward()
+    assert w.grad.dtype is tg.float32
+    assert w.grad.tolist() == [3.0, 4.0]
+
+
+def test_set_default_dtype_float64_changes_python_float_results() -> None:
+    tg.set_default_dtype(tg.float64)  # the autouse fixture restores float32
+    assert tg.tensor([1.5]).dtype is tg.float64
+    assert (tg.tensor([1, 2]) * 2.5).dtype is tg.float64
+    assert tg.arange(0.0, 1.0, 0.5).dtype is tg.float64
+
+
+def test_set_default_dtype_rejects_an_integer_dtype() -> None:
+    with pytest.raises(TypeError, match="floating-point"):
+        tg.set_default_dtype(tg.int64)
+
+
+def test_numpy_dtypes_are_accepted_where_a_dtype_is_expected() -> None:
+    assert tg.zeros(2, dtype=np.float64).dtype is tg.float64
+    assert tg.tensor([1.0]).to(np.int64).dtype is tg.int64

@@ -1,0 +1,194 @@
+"""Indexing: ints, slices, None, ..., integer tensors/lists and boolean masks, with gradients.
+
+numpy's indexing rules are PyTorch's for these keys, so numpy is the reference for values; the
+reference gradient of x[key] with upstream gradient g is `np.add.at(zeros, key, g)` (repeated
+elements add up).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import teachgrad as tg
+
+VALUES = np.arange(24.0).reshape(2, 3, 4)
+
+
+def as_numpy_key(key):
+    """The same key for numpy: tensors become arrays."""
+    key = key if isinstance(key, tuple) else (key,)
+    return tuple(k.numpy() if isinstance(k, tg.Tensor) else k for k in key)
+
+
+KEYS = [
+    ("int", 1),
+    ("negative int", -1),
+    ("two ints", (1, 2)),
+    ("three negative ints", (-1, -2, -3)),
+    ("slice", slice(1, None)),
+    ("slice with step", (slice(None), slice(None, None, 2))),
+    ("negative slice bounds", (slice(None), slice(-2, None), slice(-3, -1))),
+    ("slice past the end", slice(1, 10)),
+    ("empty slice", (slice(None), slice(2, 1))),
+    ("None", (None, 0)),
+    ("None in the middle", (slice(None), None, 1)),
+    ("ellipsis", (Ellipsis, 1)),
+    ("ellipsis and None", (0, Ellipsis, None)),
+    ("int and slices", (1, slice(0, 2), slice(1, None, 2))),
+    ("list of ints", [1, 0, 1]),
+    ("int tensor", tg.tensor([1, 0, 1])),
+    ("negative int tensor", (slice(None), tg.tensor([-1, 0]))),
+    ("2-D int tensor", (0, tg.tensor([[0, 1], [2, 2]]))),
+    ("two int tensors", (tg.tensor([0, 1]), tg.tensor([2, 0]))),
+    ("int tensors that broadcast", (tg.tensor([[0], [1]]), slice(None), tg.tensor([1, 3]))),
+    ("list after a slice", (slice(None), slice(None), [3, 0])),
+    ("int and list", (1, [0, 2])),
+    ("0-d int tensor", tg.tensor(1)),
+    ("boolean mask of the same shape", tg.tensor(VALUES % 3 == 0)),
+    ("boolean mask on the first dims", tg.tensor([[True, False, True], [False, False, True]])),
+    ("boolean mask on a later dim", (slice(None), tg.tensor([False, True, True]))),
+]
+KEY_IDS = [name for name, _ in KEYS]
+
+
+@pytest.mark.parametrize("name, key", KEYS, ids=KEY_IDS)
+def test_indexing_selects_what_numpy_selects(name, key) -> None:
+    got = tg.tensor(VALUES)[key]
+    expected = VALUES.astype(np.float32)[as_numpy_key(key)]
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+@pytest.mark.parametrize("name, key", KEYS, ids=KEY_IDS)
+def test_indexing_gradient_scatters_the_upstream_gradient_back(name, key) -> None:
+    x = tg.tensor(VALUES, dtype=tg.float64, requires_grad=True)
+    y = x[key]
+    upstream = np.arange(1.0, 1.0 + y.numel()).reshape(tuple(y.shape))
+    y.backward(tg.tensor(upstream, dtype=tg.float64))
+    expected = np.zeros_like(VALUES)
+    np.add.at(expected, as_numpy_key(key), upstream)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_repeated_indices_add_their_gradients() -> None:
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_basic_indexing_returns_a_view() -> None:
+    x = tg.tensor(VALUES)
+    x[1, :, ::2][0, 1] = -5.0
+    assert x[1, 0, 2].item() == -5.0
+
+
+def test_indexing_with_a_mask_made_by_a_comparison() -> None:
+    x = tg.tensor([[1.0, -2.0], [-3.0, 4.0]])
+    assert x[x > 0].tolist() == [1.0, 4.0]
+
+
+# __setitem__ -------------------------------------------------------------------------------------------
+
+
+SETS = [
+    ("int with a number", 1, 5.0),
+    ("slice with a row that broadcasts", (slice(None), 1), tg.tensor([7.0, 8.0, 9.0, 10.0])),
+    ("slice with steps", (Ellipsis, slice(None, None, 2)), -1.0),
+    ("None and ellipsis", (None, 0, Ellipsis), 3.0),
+    ("list of ints", [1, 0], tg.tensor([[[0.5]]])),
+    ("int tensor pairs", (tg.tensor([0, 1]), tg.tensor([2, 0]), tg.tensor([3, 1])), tg.tensor([100.0, 200.0])),
+    ("boolean mask", tg.tensor(VALUES > 10), 0.0),
+]
+
+
+@pytest.mark.parametrize("name, key, value", SETS, ids=[s[0] for s in SETS])
+def test_setitem_writes_what_numpy_writes(name, key, value) -> None:
+    x = tg.tensor(VALUES)
+    x[key] = value
+    expected = VALUES.astype(np.float32).copy()
+    expected[as_numpy_key(key)] = value.numpy() if isinstance(value, tg.Tensor) else value
+    np.testing.assert_array_equal(x.numpy(), expected)
+
+
+def test_setitem_converts_the_value_to_the_tensors_dtype() -> None:
+    x = tg.tensor([1, 5])
+    x[0] = 2.7
+    assert x.tolist() == [2, 5]
+    assert x.dtype is tg.int64
+
+
+def test_setitem_on_a_non_leaf_passes_gradients_to_the_rest_and_to_the_value() -> None:
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = tg.tensor([7.0], requires_grad=True)
+    y = w * 2
+    y[1:2] = v * 3
+    assert y.tolist() == [2.0, 21.0, 6.0]
+    (y * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [2.0, 0.0, 6.0]
+    assert v.grad.tolist() == [6.0]
+
+
+def test_setitem_with_a_mask_on_a_non_leaf_gives_zero_gradient_where_overwritten() -> None:
+    w = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = w * 1
+    y[y < 0] = 0.0
+    y.sum().backward()
+    assert w.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_setitem_of_a_value_requiring_grad_into_a_plain_tensor_records_the_history() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    x = tg.zeros(2, 2)
+    x[0] = w
+    assert x.requires_grad and not x.is_leaf
+    (x * x).sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_augmented_assignment_on_an_indexed_plain_tensor_records_the_history() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    x = tg.zeros(2, 2)
+    x[0] += w
+    (x * x).sum().backward()
+    assert x.tolist() == [[1.0, 2.0], [0.0, 0.0]]
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+# bad indices ---------------------------------------------------------------------------------------------
+
+
+BAD_KEYS = [
+    ("int out of bounds", (2,), IndexError, "index 2 is out of bounds for dimension 0 with size 2"),
+    ("negative int out of bounds", (1, slice(None), -5), IndexError, "index -5 is out of bounds for dimension 2 with size 4"),
+    ("too many indices", (0, 0, 0, 0), IndexError, "too many indices for tensor of dimension 3"),
+    ("list out of bounds", ([0, 3],), IndexError, "index 3 is out of bounds for dimension 0 with size 2"),
+    ("float tensor", (tg.tensor([0.0, 1.0]),), IndexError, "tensors used as indices must be long, int, byte or bool tensors"),
+    ("mask of the wrong shape", (tg.tensor([True, False, True]),), IndexError, None),
+    ("float", (1.5,), IndexError, "only integers, slices"),
+    ("negative step", (slice(None, None, -1),), ValueError, "step must be greater than zero"),
+]
+
+
+@pytest.mark.parametrize("name, key, error, message", BAD_KEYS, ids=[b[0] for b in BAD_KEYS])
+def test_bad_index_raises_pytorchs_error_type_naming_the_index(name, key, error, message) -> None:
+    # a mask of the wrong shape: the message must name both sizes (PyTorch's wording differs from numpy's)
+    with pytest.raises(error, match=re.escape(message) if message else r"(?s)(3.*2)|(2.*3)"):
+        tg.tensor(VALUES)[key]
+
+
+@pytest.mark.parametrize("name, key, error, message", BAD_KEYS, ids=[b[0] for b in BAD_KEYS])
+def test_setitem_at_a_bad_index_raises_and_leaves_the_tensor_unchanged(name, key, error, message) -> None:
+    x = tg.tensor(VALUES)
+    with pytest.raises(error):
+        x[key] = 1.0
+    np.testing.assert_array_equal(x.numpy(), VALUES)
+
+
+def test_setitem_with_a_value_of_the_wrong_shape_raises_and_leaves_the_tensor_unchanged() -> None:
+    x = tg.zeros(2, 3)
+    with pytest.raises(RuntimeError, match=re.escape("Target sizes: [3]. Tensor sizes: [2]")):
+        x[0] = tg.tensor([1.0, 2.0])
+    assert x.tolist() == [[0.0] * 3] * 2
