@@ -25,3 +25,5 @@ from teachgrad.random import Generator, get_rng_state, initial_seed, manual_seed
 from teachgrad.scalar import Scalar
 from teachgrad.tensor import Size, Tensor
 from teachgrad import utils, viz
+from teachgrad import nn, optim
+from teachgrad.serialization import load, save

@@ -8,5 +8,6 @@ entry on every backend, and `docs/backward-rules.md` is generated from the same 
 
 from teachgrad.registry.core import ErrorCase, OpInfo, Sample, all_ops, get, register
 from teachgrad.registry import tensor_ops  # noqa: F401  (registers the tensor operations)
+from teachgrad.registry import nn_ops  # noqa: F401  (registers the nn operations)
 
 __all__ = ["ErrorCase", "OpInfo", "Sample", "all_ops", "get", "register"]

@@ -1,0 +1,164 @@
+"""Losses: the module forms against formulas written in numpy, and PyTorch's conventions for weights and ignored targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import teachgrad as tg
+import teachgrad.nn.functional as F
+from teachgrad import nn
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+LOGITS = np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 2.0], [0.3, 0.3, 0.3], [2.0, -2.0, 0.0]])
+TARGET = np.array([1, 2, 0, 0])
+WEIGHT = np.array([0.5, 2.0, 1.5])
+
+
+def test_mse_loss_is_the_mean_squared_difference():
+    x, t = np.array([1.0, 2.0, 4.0]), np.array([0.0, 2.0, 1.0])
+    assert nn.MSELoss()(tg.tensor(x), tg.tensor(t)).item() == pytest.approx(np.mean((x - t) ** 2))
+    assert nn.MSELoss(reduction="sum")(tg.tensor(x), tg.tensor(t)).item() == pytest.approx(10.0)
+    assert nn.MSELoss(reduction="none")(tg.tensor(x), tg.tensor(t)).tolist() == [1.0, 0.0, 9.0]
+
+
+def test_mse_loss_warns_when_target_shape_differs():
+    with pytest.warns(UserWarning, match="different to the input size"):
+        F.mse_loss(tg.ones(3, 1), tg.ones(3))
+
+
+def test_l1_and_smooth_l1_and_huber_losses_follow_their_formulas():
+    x, t = tg.tensor([0.0, 0.0, 0.0]), tg.tensor([0.2, 1.0, 3.0])
+    assert nn.L1Loss(reduction="sum")(x, t).item() == pytest.approx(4.2)
+    # smooth l1 (beta 0.5): 0.5 d^2 / beta below beta, |d| - beta / 2 above
+    assert nn.SmoothL1Loss(reduction="none", beta=0.5)(x, t).tolist() == pytest.approx([0.04, 0.75, 2.75])
+    # huber (delta 2): 0.5 d^2 below delta, delta * (|d| - delta / 2) above
+    assert nn.HuberLoss(reduction="none", delta=2.0)(x, t).tolist() == pytest.approx([0.02, 0.5, 4.0])
+
+
+def test_cross_entropy_is_the_mean_negative_log_softmax_at_the_target():
+    expected = -log_softmax(LOGITS)[np.arange(4), TARGET].mean()
+    assert nn.CrossEntropyLoss()(tg.tensor(LOGITS), tg.tensor(TARGET)).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_weighted_cross_entropy_mean_divides_by_the_sum_of_the_target_weights():
+    per_sample = -log_softmax(LOGITS)[np.arange(4), TARGET] * WEIGHT[TARGET]
+    loss = nn.CrossEntropyLoss(weight=tg.tensor(WEIGHT))(tg.tensor(LOGITS), tg.tensor(TARGET))
+    assert loss.item() == pytest.approx(per_sample.sum() / WEIGHT[TARGET].sum(), rel=1e-12)
+
+
+def test_cross_entropy_ignore_index_drops_those_samples_from_sum_and_count():
+    target = np.array([1, -100, 0, -100])
+    kept = np.array([0, 2])
+    expected = -log_softmax(LOGITS)[kept, target[kept]].mean()
+    assert F.cross_entropy(tg.tensor(LOGITS), tg.tensor(target)).item() == pytest.approx(expected, rel=1e-12)
+    assert F.cross_entropy(tg.tensor(LOGITS), tg.tensor(target), reduction="none").tolist()[1] == 0.0
+
+
+def test_cross_entropy_with_only_ignored_targets_is_nan_like_pytorch():
+    assert np.isnan(F.cross_entropy(tg.tensor(LOGITS), tg.tensor([-100] * 4)).item())
+
+
+def test_cross_entropy_label_smoothing_mixes_nll_with_the_mean_over_classes():
+    eps, classes = 0.2, 3
+    logp = log_softmax(LOGITS)
+    nll = -logp[np.arange(4), TARGET].mean()
+    smooth = -logp.sum(axis=1).mean()
+    expected = (1 - eps) * nll + eps / classes * smooth
+    got = nn.CrossEntropyLoss(label_smoothing=eps)(tg.tensor(LOGITS), tg.tensor(TARGET)).item()
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_label_smoothing_with_weights_normalises_both_terms_by_the_target_weights():
+    eps, classes = 0.3, 3
+    logp = log_softmax(LOGITS)
+    norm = WEIGHT[TARGET].sum()
+    nll = -(logp[np.arange(4), TARGET] * WEIGHT[TARGET]).sum() / norm
+    smooth = -(logp * WEIGHT).sum() / norm
+    expected = (1 - eps) * nll + eps / classes * smooth
+    got = F.cross_entropy(tg.tensor(LOGITS), tg.tensor(TARGET), weight=tg.tensor(WEIGHT), label_smoothing=eps).item()
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_matches_pytorchs_value_for_weights_ignore_index_and_smoothing():
+    # torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor([1, -100, 0, 2]), weight=torch.tensor(WEIGHT),
+    #                                   label_smoothing=0.25) with torch 2.13
+    got = F.cross_entropy(tg.tensor(LOGITS), tg.tensor([1, -100, 0, 2]), weight=tg.tensor(WEIGHT), label_smoothing=0.25)
+    assert got.item() == pytest.approx(PYTORCH_SMOOTHED_WEIGHTED_IGNORED, rel=1e-12)
+
+
+PYTORCH_SMOOTHED_WEIGHTED_IGNORED = 1.3084504417250409
+
+
+def test_cross_entropy_with_probability_targets_averages_over_samples_even_with_weights():
+    probs = np.array([[0.2, 0.7, 0.1], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.0, 0.5]])
+    expected = -(log_softmax(LOGITS) * probs * WEIGHT).sum() / 4
+    got = F.cross_entropy(tg.tensor(LOGITS), tg.tensor(probs), weight=tg.tensor(WEIGHT)).item()
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_over_spatial_dims_takes_classes_from_dim_1(rng):
+    logits = rng.normal(size=(2, 3, 4))
+    target = rng.integers(0, 3, size=(2, 4))
+    logp = log_softmax(logits)
+    expected = -np.take_along_axis(logp, target[:, None], axis=1).mean()
+    assert F.cross_entropy(tg.tensor(logits), tg.tensor(target)).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():
+    x = tg.tensor(LOGITS, requires_grad=True)
+    F.cross_entropy(x, tg.tensor(TARGET)).backward()
+    softmax = np.exp(log_softmax(LOGITS))
+    np.testing.assert_allclose(x.grad.numpy(), (softmax - np.eye(3)[TARGET]) / 4, rtol=1e-10)
+
+
+def test_cross_entropy_rejects_out_of_range_class():
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        F.cross_entropy(tg.tensor(LOGITS), tg.tensor([0, 1, 2, 3]))
+
+
+def test_nll_loss_picks_minus_the_log_probability_of_the_target():
+    logp = log_softmax(LOGITS)
+    assert nn.NLLLoss(reduction="sum")(tg.tensor(logp), tg.tensor(TARGET)).item() == pytest.approx(-logp[np.arange(4), TARGET].sum())
+
+
+def test_binary_cross_entropy_follows_its_formula_and_clamps_the_log():
+    p, t = np.array([0.9, 0.2, 0.5]), np.array([1.0, 0.0, 1.0])
+    expected = -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean()
+    assert nn.BCELoss()(tg.tensor(p), tg.tensor(t)).item() == pytest.approx(expected, rel=1e-12)
+    assert F.binary_cross_entropy(tg.tensor([0.0]), tg.tensor([1.0])).item() == 100.0
+
+
+def test_binary_cross_entropy_rejects_values_outside_zero_one():
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        F.binary_cross_entropy(tg.tensor([1.2]), tg.tensor([1.0]))
+
+
+def test_bce_with_logits_equals_bce_of_sigmoid_and_is_stable_for_large_logits():
+    x, t = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 0.3])
+    p = 1 / (1 + np.exp(-x))
+    expected = -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean()
+    assert nn.BCEWithLogitsLoss()(tg.tensor(x), tg.tensor(t)).item() == pytest.approx(expected, rel=1e-12)
+    assert F.binary_cross_entropy_with_logits(tg.tensor([-1000.0]), tg.tensor([1.0])).item() == pytest.approx(1000.0)
+
+
+def test_bce_with_logits_pos_weight_scales_only_the_positive_term():
+    x, t = np.array([[0.5, -0.5]]), np.array([[1.0, 1.0]])
+    pos_weight = np.array([3.0, 0.5])
+    expected = (pos_weight * np.log1p(np.exp(-x))).mean()
+    loss = nn.BCEWithLogitsLoss(pos_weight=tg.tensor(pos_weight))(tg.tensor(x), tg.tensor(t))
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_unknown_reduction_is_refused():
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        F.mse_loss(tg.ones(2), tg.ones(2), reduction="average")
+
+
+def test_loss_module_repr_is_the_class_name():
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
