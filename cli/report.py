@@ -1,0 +1,97 @@
+"""What `teachgrad train` reports: agreement between paths, the summary table, and output files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import numpy as np
+
+from teachgrad.cli.files import write_atomically, write_text_atomically
+from teachgrad.cli.loop import EpochResult
+
+# Paths agree when, at every epoch, the losses differ by at most LOSS_TOLERANCE * max(1, |loss|)
+# and every parameter differs by at most PARAMETER_TOLERANCE * max(1, |parameter|). Both paths
+# compute in float32 but add in different orders (Python floats vs vectorised kernels), so
+# results drift apart by rounding; a real bug moves them by orders of magnitude more.
+LOSS_TOLERANCE = 1e-3
+PARAMETER_TOLERANCE = 1e-3
+
+
+@dataclass
+class Agreement:
+    loss_difference: list[float]
+    parameter_difference: list[float]
+    agree: bool
+
+
+def compare_paths(results: dict[str, list[EpochResult]]) -> Agreement:
+    """Largest difference of each path from the first, per epoch, and the verdict."""
+    names = list(results)
+    base = results[names[0]]
+    loss_diffs, param_diffs, agree = [], [], True
+    for epoch, base_epoch in enumerate(base):
+        worst_loss = worst_param = 0.0
+        for name in names[1:]:
+            other = results[name][epoch]
+            worst_loss = max(worst_loss, abs(other.loss - base_epoch.loss))
+            agree &= worst_loss <= LOSS_TOLERANCE * max(1.0, abs(base_epoch.loss))
+            for key, value in base_epoch.parameters.items():
+                difference = np.abs(other.parameters[key] - value)
+                worst_param = max(worst_param, float(difference.max(initial=0.0)))
+                agree &= bool(np.all(difference <= PARAMETER_TOLERANCE * np.maximum(1.0, np.abs(value))))
+        loss_diffs.append(worst_loss)
+        param_diffs.append(worst_param)
+    return Agreement(loss_diffs, param_diffs, agree)
+
+
+def epoch_rows(results: dict[str, list[EpochResult]], agreement: Agreement) -> list[dict]:
+    rows = []
+    for epoch in range(len(next(iter(results.values())))):
+        for path, per_epoch in results.items():
+            r = per_epoch[epoch]
+            rows.append({"epoch": epoch + 1, "path": path, "loss": r.loss, "accuracy": r.accuracy, "seconds": r.seconds,
+                         "max_loss_difference": agreement.loss_difference[epoch],
+                         "max_parameter_difference": agreement.parameter_difference[epoch]})
+    return rows
+
+
+def print_epoch(epoch: int, results: dict[str, list[EpochResult]], agreement: Agreement) -> None:
+    cells = [f"{path} loss {r[epoch].loss:.4f} acc {r[epoch].accuracy:.3f} {r[epoch].seconds:.3f}s" for path, r in results.items()]
+    diff = f" | max diff: loss {agreement.loss_difference[epoch]:.2e}, params {agreement.parameter_difference[epoch]:.2e}" \
+        if len(results) > 1 else ""
+    click.echo(f"epoch {epoch + 1:>3}: " + " | ".join(cells) + diff)
+
+
+def summary_table(results: dict[str, list[EpochResult]], agreement: Agreement) -> str:
+    """Final loss, accuracy, total time and speed-up over reference, one row per path."""
+    reference_time = sum(r.seconds for r in results["reference"]) if "reference" in results else None
+    lines = [f"{'path':<10} {'final loss':>10} {'accuracy':>9} {'seconds':>9} {'speed-up':>9}"]
+    for path, per_epoch in results.items():
+        seconds = sum(r.seconds for r in per_epoch)
+        speedup = f"{reference_time / seconds:8.1f}x" if reference_time and seconds > 0 else "        -"
+        lines.append(f"{path:<10} {per_epoch[-1].loss:>10.4f} {per_epoch[-1].accuracy:>9.3f} {seconds:>9.3f} {speedup:>9}")
+    if len(results) > 1:
+        verdict = "AGREE" if agreement.agree else "DISAGREE"
+        lines.append(
+            f"paths {verdict}: largest loss difference {max(agreement.loss_difference):.2e}, largest parameter "
+            f"difference {max(agreement.parameter_difference):.2e} (tolerance {LOSS_TOLERANCE:g} relative)"
+        )
+    return "\n".join(lines)
+
+
+def write_metrics(out: Path, rows: list[dict]) -> None:
+    write_text_atomically(out / "metrics.json", json.dumps(rows, indent=2))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomically(out / "metrics.csv", buffer.getvalue())
+
+
+def save_image(path: Path, image) -> None:
+    write_atomically(path, lambda tmp: image.save(tmp, format="PNG"))

@@ -1,0 +1,160 @@
+"""The `teachgrad` command: every command and option group through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import teachgrad as tg
+from teachgrad.cli import main
+from teachgrad.cli import report
+
+SMALL = ["--n", "60", "--hidden", "8", "--epochs", "2", "--batch-size", "20", "--quiet"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["rules"], ["gradcheck"], ["datasets"], ["datasets", "show"], ["eval"], ["bench"]])
+def test_help_is_available_everywhere(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_version_is_printed():
+    result = run("--version")
+    assert result.exit_code == 0 and tg.__version__ in result.output
+
+
+def test_train_cross_checks_both_paths_and_reports_agreement_and_speed():
+    result = run("train", *SMALL)
+    assert result.exit_code == 0, result.output
+    assert "paths AGREE" in result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("reference") and "1.0x" in line for line in lines)
+    assert any(line.startswith("numba") and line.rstrip().endswith("x") for line in lines)
+    assert sum(line.startswith("epoch") for line in lines) == 2
+
+
+def test_train_on_one_path_reports_no_agreement_line():
+    result = run("train", *SMALL, "--paths", "numba")
+    assert result.exit_code == 0, result.output
+    assert "AGREE" not in result.output and "numba" in result.output
+
+
+def test_train_exits_1_when_paths_disagree(monkeypatch):
+    monkeypatch.setattr(report, "PARAMETER_TOLERANCE", -1.0)
+    result = run("train", *SMALL)
+    assert result.exit_code == 1
+    assert "paths DISAGREE" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "nope"], "'nope' is not one of"),
+    (["--model", "rnn"], "'rnn' is not one of"),
+    (["--paths", "reference,gpu"], "unknown path(s) gpu"),
+    (["--optimizer", "lbfgs"], "'lbfgs' is not one of"),
+    (["--epochs", "0"], "0 is not in the range"),
+    (["--dataset", "mnist"], "--data-dir"),
+])
+def test_bad_train_options_are_usage_errors(args, message):
+    result = CliRunner().invoke(main, ["train", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_out_is_a_usage_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(blocker / "sub")])
+    assert result.exit_code == 2
+    assert "cannot write to" in result.output
+
+
+def test_runtime_errors_are_one_line_unless_debug(tmp_path):
+    empty = tmp_path / "images"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["train", "--dataset", "imagefolder", "--data-dir", str(empty), "--quiet"])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+    debug = CliRunner().invoke(main, ["--debug", "train", "--dataset", "imagefolder", "--data-dir", str(empty)])
+    assert debug.exit_code == 1 and debug.exception is not None and not isinstance(debug.exception, SystemExit)
+
+
+def test_train_out_writes_every_file(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", *SMALL, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = json.loads((out / "metrics.json").read_text())
+    assert [(r["epoch"], r["path"]) for r in rows] == [(1, "reference"), (1, "numba"), (2, "reference"), (2, "numba")]
+    csv_lines = (out / "metrics.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("epoch,path,loss,accuracy,seconds") and len(csv_lines) == 5
+    with Image.open(out / "loss.png") as loss_png, Image.open(out / "decision_boundary.png") as boundary:
+        assert loss_png.size == (640, 400) and boundary.size == (400, 400)
+    state = tg.load(out / "model.npz")
+    assert set(state) == {"body.1.weight", "body.1.bias", "body.3.weight", "body.3.bias", "head.weight", "head.bias"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left behind
+
+
+def test_eval_reports_the_accuracy_of_a_saved_model(tmp_path):
+    run("train", *SMALL, "--out", str(tmp_path))
+    result = run("eval", "--checkpoint", str(tmp_path / "model.npz"), "--n", "60", "--hidden", "8")
+    assert result.exit_code == 0, result.output
+    accuracy = json.loads((tmp_path / "metrics.json").read_text())[-1]["accuracy"]
+    assert f"accuracy {accuracy:.4f}" in result.output
+
+
+def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
+    run("train", *SMALL, "--out", str(tmp_path))
+    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "model.npz"), "--hidden", "9"])
+    assert result.exit_code == 1
+    assert "does not match" in result.output
+
+
+def test_rules_shows_one_operation():
+    result = run("rules", "mul")
+    assert result.exit_code == 0
+    assert "dL/da = unbroadcast(g * b, a.shape)" in result.output
+
+
+def test_rules_markdown_is_the_committed_document():
+    result = run("rules", "--markdown")
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "backward-rules.md").read_text()
+    assert result.output == committed, "docs/backward-rules.md is out of date: teachgrad rules --markdown > docs/backward-rules.md"
+
+
+def test_rules_of_an_unknown_operation_lists_the_known_ones():
+    result = CliRunner().invoke(main, ["rules", "frobnicate"])
+    assert result.exit_code == 2 and "choose from" in result.output and "matmul" in result.output
+
+
+def test_gradcheck_prints_a_table_for_one_operation():
+    result = run("gradcheck", "tanh", "--backend", "numba")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1].split() == ["tanh", "4", "ok"]
+
+
+def test_datasets_lists_every_dataset():
+    result = run("datasets")
+    for name in ["moons", "spiral", "digits", "mnist", "fashion-mnist", "imagefolder"]:
+        assert name in result.output
+
+
+def test_datasets_show_draws_a_scatter_for_a_toy_set(tmp_path):
+    result = run("datasets", "show", "spiral", "--out", str(tmp_path / "spiral.png"))
+    assert result.exit_code == 0
+    with Image.open(tmp_path / "spiral.png") as image:
+        assert image.size == (400, 400)
+
+
+def test_datasets_show_draws_a_grid_for_digits(tmp_path):
+    result = run("datasets", "show", "digits", "--n", "16", "--data-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "d.png"))
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "d.png") as image:
+        assert image.size == (8 * 64, 2 * 76)
