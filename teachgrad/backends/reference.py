@@ -52,6 +52,14 @@ def _sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 else NAN
 
 
+def _sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else NAN  # math.sin(inf) raises; IEEE gives nan
+
+
+def _cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -109,8 +117,8 @@ UNARY = {
     "exp": _safe_exp,
     "log": _log,
     "sqrt": _sqrt,
-    "sin": math.sin,
-    "cos": math.cos,
+    "sin": _sin,
+    "cos": _cos,
     "tanh": math.tanh,
     "sigmoid": _sigmoid,
     "relu": _relu,

@@ -1,0 +1,462 @@
+"""The `numba` CPU backend: the primitives of `teachgrad.backends.reference`, compiled.
+
+Same functions, same signatures, same results (within float rounding); see the reference
+module's docstring for what each primitive computes. This module is the Python side of each
+primitive: it checks the operands, picks the dtype a kernel computes in, prepares the layout
+(`fastpath/rows.py`), chooses the serial or the threaded kernel, and allocates the output.
+The loops themselves are in the kernel modules:
+
+    elementwise.py  map, zip, where, casts         reduction.py  sum, prod, max, min, argmax, argmin
+    matmul.py       batched matrix product         softmax.py    softmax and log-softmax
+    gather.py       take, scatter_add, put, assign
+
+Dtypes. Kernels are compiled once per dtype they compute in, and compiling costs about a second
+per kernel, so operations are routed through few dtypes, the way the reference's Python numbers
+are: bool operands of arithmetic compute as int64 (True + True == 2), integer operands of
+float-valued operations (exp, or division into a float result) are converted to the float
+out_dtype first, and a result is converted to out_dtype at the end when it differs.
+
+Threads. A kernel runs on all threads when its work reaches `rows.PARALLEL_THRESHOLD` elements
+and it computes in float32 (matmul: `MATMUL_PARALLEL_FLOPS` multiply-adds, in float32 or
+float64). The other dtypes stay serial: float64 serves gradient checks on small tensors, int64
+and bool hold labels, indices and masks, and each threaded variant would add one to two
+seconds to the first, compiling run (measured: 62 s to compile everything with threaded
+float64 kernels, 53 s without).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numba
+import numpy as np
+
+from teachgrad.fastpath import elementwise, gather, reduction
+from teachgrad.fastpath import matmul as matmul_kernels
+from teachgrad.fastpath import softmax as softmax_kernels
+from teachgrad.fastpath.rows import chunk_count, plan_kept, plan_rows
+from teachgrad.strides import StridedArray, contiguous_strides, numel
+
+UNARY = {
+    "identity": None,  # a copy, or with another out_dtype a conversion: see `_cast`
+    "neg": elementwise.NEG,
+    "exp": elementwise.EXP,
+    "log": elementwise.LOG,
+    "sqrt": elementwise.SQRT,
+    "sin": elementwise.SIN,
+    "cos": elementwise.COS,
+    "tanh": elementwise.TANH,
+    "sigmoid": elementwise.SIGMOID,
+    "relu": elementwise.RELU,
+    "abs": elementwise.ABS,
+    "sign": elementwise.SIGN,
+    "gelu": elementwise.GELU,
+    "erf": elementwise.ERF,
+    "logical_not": None,  # x == 0: see `map`
+}
+FLOAT_VALUED = {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "gelu", "erf"}
+
+BINARY = {
+    "add": elementwise.ADD,
+    "sub": elementwise.SUB,
+    "mul": elementwise.MUL,
+    "div": elementwise.DIV,
+    "pow": elementwise.POW,
+    "maximum": elementwise.MAXIMUM,
+    "minimum": elementwise.MINIMUM,
+    "eq": elementwise.EQ,
+    "ne": elementwise.NE,
+    "lt": elementwise.LT,
+    "le": elementwise.LE,
+    "gt": elementwise.GT,
+    "ge": elementwise.GE,
+    "logical_and": elementwise.LOGICAL_AND,
+    "logical_or": elementwise.LOGICAL_OR,
+}
+COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"}
+
+REDUCTIONS = {
+    "sum": reduction.SUM,
+    "prod": reduction.PROD,
+    "max": reduction.MAX,
+    "min": reduction.MIN,
+    "argmax": reduction.ARGMAX,
+    "argmin": reduction.ARGMIN,
+}
+
+THREADED_DTYPES = (np.dtype(np.float32),)
+MATMUL_THREADED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+MATMUL_PARALLEL_FLOPS = 128 * 128 * 128
+INT64, BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+
+# Placeholders for operands a kernel does not read (one per dtype, never written).
+_UNUSED = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64, np.int64, np.bool_)}
+
+
+def _unused(dtype: np.dtype) -> np.ndarray:
+    array = _UNUSED.get(dtype)
+    return array if array is not None else np.zeros(1, dtype)
+
+
+def _is_float(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def _wider_float(a: np.dtype, b: np.dtype) -> np.dtype:
+    return a if a.itemsize >= b.itemsize else b
+
+
+def _float_result_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
+    """The dtype a float-valued operation (exp, softmax, ...) computes in: the wider of the
+    input and output floats; float64 when neither is a float (then converted, as the reference)."""
+    if _is_float(dtype) and _is_float(out_dtype):
+        return _wider_float(dtype, out_dtype)
+    if _is_float(out_dtype):
+        return out_dtype
+    return dtype if _is_float(dtype) else np.dtype(np.float64)
+
+
+def _check_op(table: dict, primitive: str, op: str) -> None:
+    if op not in table:
+        raise ValueError(f"{primitive}: unknown operation {op!r}; known: {', '.join(table)}")
+
+
+def _storage(x: StridedArray) -> np.ndarray:
+    """x's storage as a 1-D C-contiguous array (the layout every kernel is compiled for)."""
+    storage = x.storage
+    return storage if storage.flags.c_contiguous else np.ascontiguousarray(storage)
+
+
+def _contiguous(buffer: np.ndarray, shape: tuple) -> StridedArray:
+    """A StridedArray over a freshly computed row-major buffer."""
+    return StridedArray(buffer, tuple(shape), contiguous_strides(shape), 0)
+
+
+def _threads(n: int, dtype: np.dtype) -> int:
+    """1 for the serial kernel, else the number of pieces for the threaded one."""
+    return chunk_count(n) if dtype in THREADED_DTYPES else 1
+
+
+# --- conversion (map "identity") ---
+
+def _cast(x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """x's elements in row-major order as a new buffer of out_dtype."""
+    n = numel(x.shape)
+    out = np.empty(n, out_dtype)
+    if n == 0:
+        return out
+    shape, strides, offsets = plan_rows(x.shape, [x])
+    chunks = _threads(n, out.dtype) if x.storage.dtype == out.dtype else 1
+    if chunks == 1:
+        elementwise.cast_rows(_storage(x), out, shape, strides, offsets, 0, n)
+    else:
+        elementwise.cast_parallel(_storage(x), out, shape, strides, offsets, chunks)
+    return out
+
+
+def _as(x: StridedArray, dtype: np.dtype) -> StridedArray:
+    """x itself when it has this dtype, else a converted contiguous copy."""
+    if x.storage.dtype == dtype:
+        return x
+    return _contiguous(_cast(x, dtype), x.shape)
+
+
+def _finish(buffer: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
+    """The result buffer in out_dtype (converted when the kernel computed in another dtype)."""
+    if buffer.dtype == out_dtype:
+        return buffer
+    return _cast(StridedArray(buffer, (buffer.size,), (1,), 0), out_dtype)
+
+
+# --- elementwise ---
+
+def _elementwise(op: int, x: StridedArray, y: StridedArray | None, cond: StridedArray | None) -> np.ndarray:
+    """Run `elementwise_rows` (or its threaded variant) on operands of one dtype and shape."""
+    dtype = x.storage.dtype
+    n = numel(x.shape)
+    out = np.empty(n, dtype)
+    if n == 0:
+        return out
+    operands = [x, y if y is not None else x, cond if cond is not None else x]
+    shape, strides, offsets = plan_rows(x.shape, operands)
+    y_storage = _storage(y) if y is not None else _unused(dtype)
+    cond_storage = _storage(cond) if cond is not None else _unused(BOOL)
+    chunks = _threads(n, dtype)
+    if chunks == 1:
+        elementwise.elementwise_rows(op, _storage(x), y_storage, cond_storage, out, shape, strides, offsets, 0, n)
+    else:
+        elementwise.elementwise_parallel(op, _storage(x), y_storage, cond_storage, out, shape, strides, offsets, chunks)
+    return out
+
+
+def _compare(op: int, a: StridedArray, b: StridedArray) -> np.ndarray:
+    n = numel(a.shape)
+    out = np.empty(n, BOOL)
+    if n == 0:
+        return out
+    shape, strides, offsets = plan_rows(a.shape, [a, b])
+    chunks = _threads(n, a.storage.dtype)
+    if chunks == 1:
+        elementwise.compare_rows(op, _storage(a), _storage(b), out, shape, strides, offsets, 0, n)
+    else:
+        elementwise.compare_parallel(op, _storage(a), _storage(b), out, shape, strides, offsets, chunks)
+    return out
+
+
+def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Apply the unary function `op` to every element of x."""
+    _check_op(UNARY, "map", op)
+    out_dtype = np.dtype(out_dtype)
+    if op == "identity":
+        return _cast(x, out_dtype)
+    if op == "logical_not":  # not x  ==  (x == 0), compared with a broadcast zero
+        zero = StridedArray(np.zeros(1, x.storage.dtype), x.shape, (0,) * len(x.shape), 0)
+        return _finish(_compare(elementwise.EQ, x, zero), out_dtype)
+    dtype = x.storage.dtype
+    if op in FLOAT_VALUED:
+        compute = _float_result_dtype(dtype, out_dtype)
+    else:
+        compute = INT64 if dtype == BOOL else dtype
+    return _finish(_elementwise(UNARY[op], _as(x, compute), None, None), out_dtype)
+
+
+def _arithmetic_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
+    """The dtype binary arithmetic computes in (as Python would, then converted to out_dtype)."""
+    if _is_float(out_dtype):
+        return _wider_float(dtype, out_dtype) if _is_float(dtype) else out_dtype
+    return INT64 if dtype == BOOL else dtype
+
+
+def _common(a: StridedArray, b: StridedArray) -> tuple[StridedArray, StridedArray]:
+    """Both operands in one dtype (callers promote first; this is a safety net)."""
+    if a.storage.dtype == b.storage.dtype:
+        return a, b
+    dtype = np.result_type(a.storage.dtype, b.storage.dtype)
+    return _as(a, dtype), _as(b, dtype)
+
+
+def _check_same_shape(primitive: str, *operands: StridedArray) -> None:
+    shape = tuple(operands[0].shape)
+    if any(tuple(o.shape) != shape for o in operands[1:]):
+        listed = " and ".join(str(tuple(o.shape)) for o in operands)
+        raise RuntimeError(f"{primitive}: operands must be broadcast to one shape first, got {listed}")
+
+
+def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Apply the binary function `op` to matching elements of a and b (same shape)."""
+    _check_op(BINARY, "zip", op)
+    _check_same_shape("zip", a, b)
+    out_dtype = np.dtype(out_dtype)
+    a, b = _common(a, b)
+    if op in COMPARISONS:
+        return _finish(_compare(BINARY[op], a, b), out_dtype)
+    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
+    return _finish(_elementwise(BINARY[op], _as(a, compute), _as(b, compute), None), out_dtype)
+
+
+def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Pick a's element where cond is true, else b's (all three of one shape)."""
+    _check_same_shape("where", cond, a, b)
+    out_dtype = np.dtype(out_dtype)
+    a, b = _common(a, b)
+    compute = INT64 if a.storage.dtype == BOOL else a.storage.dtype
+    out = _elementwise(elementwise.WHERE, _as(a, compute), _as(b, compute), _as(cond, BOOL))
+    return _finish(out, out_dtype)
+
+
+# --- reductions and softmax ---
+
+def _reduction_dtype(op: str, dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
+    """The dtype a reduction accumulates in: sums and products of integers and bools exactly in
+    int64, of floats in the wider of the input and output floats; max/min/arg in x's dtype,
+    except bool, which uses int64 too (one compiled kernel less; the result is converted back)."""
+    if op in ("sum", "prod"):
+        if not _is_float(dtype):
+            return INT64
+        return _wider_float(dtype, out_dtype) if _is_float(out_dtype) else dtype
+    return INT64 if dtype == BOOL else dtype
+
+
+def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
+    """Reduce x along `dim`; the result has x's shape with size 1 at `dim`."""
+    _check_op(REDUCTIONS, "reduce", op)
+    out_dtype = np.dtype(out_dtype)
+    if len(x.shape) == 0:  # a 0-d tensor is its own reduction
+        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    dim %= len(x.shape)
+    size = x.shape[dim]
+    n_out = numel(x.shape) // size if size else numel(x.shape[:dim] + x.shape[dim + 1:])
+    if n_out == 0:
+        return np.empty(0, out_dtype)
+    if size == 0:
+        if op in ("max", "min"):
+            raise IndexError(f"reduce {op}: dimension {dim} has size 0, so there is no {op} to take")
+        fill = {"sum": 0, "prod": 1, "argmax": 0, "argmin": 0}[op]
+        return np.full(n_out, fill, out_dtype)
+    values = np.empty(n_out, _reduction_dtype(op, x.storage.dtype, out_dtype))
+    indices = np.empty(n_out, INT64)  # written by argmax/argmin only
+    shape, strides = plan_kept(x.shape, x.strides, dim)
+    step = x.strides[dim]
+    chunks = _threads(n_out * size, x.storage.dtype)
+    if chunks == 1:
+        reduction.reduce_rows(REDUCTIONS[op], _storage(x), values, indices, shape, strides, x.offset, step,
+                              0, size, 0, n_out)
+    else:
+        # Split every line among the threads when there are too few lines to share out, and when
+        # the lines lie side by side in memory (each thread then streams whole rows of x):
+        across = strides[-1] == 1 and step != 1
+        split_lines = size >= chunks and (n_out < chunks or (across and size >= 64 * chunks))
+        reduction.reduce_parallel(REDUCTIONS[op], _storage(x), values, indices, shape, strides, x.offset, step,
+                                  size, chunks, split_lines)
+    return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
+
+
+def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.ndarray:
+    """Softmax (or log-softmax) along `dim`, shifted by the line maximum so exp cannot overflow."""
+    out_dtype = np.dtype(out_dtype)
+    compute = _float_result_dtype(x.storage.dtype, out_dtype)
+    x = _as(x, compute)
+    n = numel(x.shape)
+    out = np.empty(n, compute)
+    if n == 0:
+        return _finish(out, out_dtype)
+    if len(x.shape) == 0:
+        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    dim %= len(x.shape)
+    size, step = x.shape[dim], x.strides[dim]
+    after = numel(x.shape[dim + 1:])
+    shape, strides = plan_kept(x.shape, x.strides, dim)
+    across = after > 1 and strides[-1] == 1 and step != 1
+    lines = n // size
+    chunks = _threads(n, compute)
+    if chunks == 1:
+        softmax_kernels.softmax_rows(_storage(x), out, shape, strides, x.offset, step, size, after, bool(log), across,
+                                     0, lines)
+    else:
+        softmax_kernels.softmax_parallel(_storage(x), out, shape, strides, x.offset, step, size, after, bool(log),
+                                         across, lines, chunks)
+    return _finish(out, out_dtype)
+
+
+# --- matmul ---
+
+def _batch_offsets(x: StridedArray, batch: tuple) -> np.ndarray:
+    """The storage offset of every matrix of the batch, in row-major batch order."""
+    if not batch:
+        return np.array([x.offset], dtype=np.int64)
+    offsets = np.full(1, x.offset, dtype=np.int64)
+    for size, stride in builtins.zip(batch, x.strides[:len(batch)]):
+        offsets = (offsets[:, None] + np.arange(size, dtype=np.int64) * stride).reshape(-1)
+    return offsets
+
+
+def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
+    out_dtype = np.dtype(out_dtype)
+    if len(a.shape) < 2 or len(b.shape) < 2 or tuple(a.shape[:-2]) != tuple(b.shape[:-2]) or a.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+                           f"(expected (*batch, n, k) and (*batch, k, m))")
+    a, b = _common(a, b)
+    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
+    a, b = _as(a, compute), _as(b, compute)
+    *batch, n, k = a.shape
+    m = b.shape[-1]
+    count = numel(batch)
+    if count * n * m == 0:
+        return np.empty(0, out_dtype)
+    if k == 0:
+        return np.zeros(count * n * m, out_dtype)
+    out = np.empty(count * n * m, compute)
+    a_offsets, b_offsets = _batch_offsets(a, tuple(batch)), _batch_offsets(b, tuple(batch))
+    size_a, size_b = matmul_kernels.packed_sizes(n, k, m)
+    a_row, a_col = a.strides[-2:]
+    b_row, b_col = b.strides[-2:]
+    big = compute in MATMUL_THREADED_DTYPES and count * n * m * k >= MATMUL_PARALLEL_FLOPS
+    threads = numba.get_num_threads() if big else 1
+    if threads == 1:
+        matmul_kernels.matmul_serial(_storage(a), a_offsets, a_row, a_col, _storage(b), b_offsets, b_row, b_col,
+                                     out, n, k, m, size_a, size_b)
+    else:
+        pieces = 1 if count >= threads else threads  # enough matrices, or split each one's rows
+        rows = -(-n // pieces)  # ceil(n / pieces), rounded up to whole micro-kernel tiles:
+        piece_rows = -(-rows // matmul_kernels.MR) * matmul_kernels.MR
+        matmul_kernels.matmul_parallel(_storage(a), a_offsets, a_row, a_col, _storage(b), b_offsets, b_row, b_col,
+                                       out, n, k, m, size_a, size_b, -(-n // piece_rows), piece_rows)
+    return _finish(out, out_dtype)
+
+
+# --- take, scatter_add, put, assign ---
+
+def _positions(positions: np.ndarray, size: int, primitive: str) -> np.ndarray:
+    """positions as a flat int64 array, checked to lie in [-size, size) like Python indexing."""
+    positions = np.ascontiguousarray(positions, dtype=np.int64).reshape(-1)
+    if positions.size and (positions.min() < -size or positions.max() >= size):
+        bad = positions[(positions < -size) | (positions >= size)][0]
+        raise IndexError(f"{primitive}: position {bad} is out of range for storage of size {size}")
+    return positions
+
+
+def take(x: StridedArray, positions: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
+    """Gather storage elements: out[i] = x.storage[positions[i]]."""
+    out_dtype = np.dtype(out_dtype)
+    storage = _storage(x)
+    positions = _positions(positions, storage.size, "take")
+    out = np.empty(positions.size, storage.dtype)
+    chunks = _threads(positions.size, storage.dtype)
+    if chunks == 1:
+        gather.take_rows(storage, positions, out, 0, positions.size)
+    else:
+        gather.take_parallel(storage, positions, out, chunks)
+    return _finish(out, out_dtype)
+
+
+def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+    """The adjoint of `take`: start from zeros(size) and add values[i] at positions[i]."""
+    out_dtype = np.dtype(out_dtype)
+    n = numel(values.shape)
+    positions = _positions(positions, size, "scatter_add")
+    if positions.size != n:
+        raise RuntimeError(f"scatter_add: {positions.size} positions for {n} values")
+    accumulate = out_dtype if _is_float(out_dtype) else INT64  # bool: count, then convert
+    out = np.zeros(size, accumulate)
+    if n:
+        values = _as(values, accumulate)
+        shape, strides, offsets = plan_rows(values.shape, [values])
+        gather.scatter_rows(out, positions, _storage(values), shape, strides, offsets, True)
+    return _finish(out, out_dtype)
+
+
+def assign(dst: StridedArray, src: StridedArray) -> None:
+    """Write src's elements into dst's storage at dst's layout (in place; same shapes)."""
+    if tuple(dst.shape) != tuple(src.shape):
+        raise RuntimeError(f"assign: shapes {tuple(dst.shape)} and {tuple(src.shape)} differ")
+    n = numel(dst.shape)
+    if n == 0:
+        return
+    if np.may_share_memory(dst.storage, src.storage):  # read all of src before writing (as the reference)
+        src = _contiguous(_cast(src, src.storage.dtype), src.shape)
+    if not dst.storage.flags.c_contiguous:
+        raise RuntimeError("assign: the destination storage must be a contiguous 1-D array")
+    shape, strides, offsets = plan_rows(dst.shape, [dst, src])
+    chunks = _threads(n, dst.storage.dtype)
+    if chunks == 1:
+        gather.assign_rows(dst.storage, _storage(src), shape, strides, offsets, 0, n)
+    else:
+        gather.assign_parallel(dst.storage, _storage(src), shape, strides, offsets, n, chunks)
+
+
+
+def put(storage: np.ndarray, positions: np.ndarray, values: StridedArray) -> None:
+    """Write values (row-major over values.shape) to storage[positions[i]], in place."""
+    n = numel(values.shape)
+    positions = _positions(positions, storage.size, "put")
+    if positions.size != n:
+        raise RuntimeError(f"put: {positions.size} positions for {n} values")
+    if n == 0:
+        return
+    if not storage.flags.c_contiguous:
+        raise RuntimeError("put: the destination storage must be a contiguous 1-D array")
+    if np.may_share_memory(storage, values.storage):  # read all values before writing (as the reference)
+        values = _contiguous(_cast(values, values.storage.dtype), values.shape)
+    shape, strides, offsets = plan_rows(values.shape, [values])
+    gather.scatter_rows(storage, positions, _storage(values), shape, strides, offsets, False)
