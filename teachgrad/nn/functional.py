@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from teachgrad.dtypes import bool_, int64
+from teachgrad.functions import fused
 from teachgrad.functions.elementwise import GELU
 from teachgrad.functions.im2col import Unfold, output_size, window_offsets
 from teachgrad.functions.nn_functions import (
@@ -118,6 +119,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input's last dim ({input.shape[-1] if input.ndim else 'none'}) must equal weight's in_features "
             f"({weight.shape[-1]}): input {list(input.shape)}, weight {list(weight.shape)}"
         )
+    if input.ndim == 2:
+        return fused.Linear.apply(input, weight, bias)  # one graph node for the common case
     out = input @ weight.t()
     return out + bias if bias is not None else out
 
@@ -359,7 +362,7 @@ def _max_indices(taps: Tensor, geometry: _PoolGeometry) -> Tensor:
     strides = contiguous_strides(geometry.spatial)
     table = window_offsets(padded, strides, geometry.kernel, geometry.stride, geometry.dilation)
     table = table - sum(p * s for p, s in zip(geometry.padding, strides))
-    chosen = taps._array()
+    chosen = taps._host_array()
     flat = table[chosen, np.arange(table.shape[1])]
     return taps.new_tensor(flat)
 
@@ -537,7 +540,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """out[..., k] = 1 where tensor[...] == k, else 0 (int64, shape tensor.shape + (num_classes,))."""
     if tensor.dtype is not int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    values = tensor._array()
+    values = tensor._host_array()
     if values.size and values.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
@@ -642,12 +645,23 @@ def _class_targets(name: str, input: Tensor, target: Tensor, ignore_index: int) 
         raise RuntimeError(f"{name}: expected target of shape {list(expected)} for input of shape {list(input.shape)}, "
                            f"got {list(target.shape)}")
     classes = input.shape[1] if batched_input else input.shape[0]
-    values = target._array()
+    values = target._host_array()
     ignored = values == ignore_index
     bad = values[~ignored & ((values < 0) | (values >= classes))]
     if bad.size:
         raise IndexError(f"Target {int(bad[0])} is out of bounds.")
     return np.where(ignored, 0, values), ignored
+
+
+def _sample_weights(name: str, input: Tensor, target: Tensor, weight: Tensor | None,
+                    ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked class indices (ignored ones as class 0) and each sample's weight w[t_i] (0 if ignored)."""
+    classes, ignored = _class_targets(name, input, target, ignore_index)
+    class_count = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if weight is not None and tuple(weight.shape) != (class_count,):
+        raise RuntimeError(f"weight tensor should be defined either for all {class_count} classes or no classes but got weight tensor of shape: {list(weight.shape)}")
+    class_weights = weight.detach()._host_array() if weight is not None else np.ones(class_count)
+    return classes, np.where(ignored, 0.0, class_weights[classes])
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
@@ -661,13 +675,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.ndim < 1:
         raise ValueError(f"nll_loss: expected input of at least 1 dim, got {list(input.shape)}")
-    classes, ignored = _class_targets("nll_loss", input, target, ignore_index)
-    x, picked_classes, mask = (input, classes, ignored) if input.ndim >= 2 else (input.unsqueeze(0), classes[None], ignored[None])
-    class_count = x.shape[1]
-    if weight is not None and tuple(weight.shape) != (class_count,):
-        raise RuntimeError(f"weight tensor should be defined either for all {class_count} classes or no classes but got weight tensor of shape: {list(weight.shape)}")
-    class_weights = weight.detach()._host_array() if weight is not None else np.ones(class_count)
-    sample_weights = x.new_tensor(np.where(mask, 0.0, class_weights[picked_classes]))
+    x = input if input.ndim >= 2 else input.unsqueeze(0)
+    picked_classes, weights = _sample_weights("nll_loss", input, target, weight, ignore_index)
+    if input.ndim < 2:
+        picked_classes, weights = picked_classes[None], weights[None]
+    sample_weights = x.new_tensor(weights)
     picked = x.gather(1, x.new_tensor(picked_classes[:, None], dtype=int64)).squeeze(1)
     loss = -picked * sample_weights
     if input.ndim < 2:
@@ -697,6 +709,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim < 1:
         raise ValueError(f"cross_entropy: expected input of at least 1 dim, got {list(input.shape)}")
+    if input.ndim == 2 and not target.dtype.is_floating_point and label_smoothing == 0.0:
+        picked_classes, sample_weights = _sample_weights("cross_entropy", input, target, weight, ignore_index)
+        return fused.CrossEntropy.apply(input, picked_classes, sample_weights, reduction)
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim]
     log_probs = input.log_softmax(class_dim)

@@ -14,12 +14,13 @@ GROUP_TITLES = {
     "linalg": "Linear algebra (teachgrad/functions/linalg.py)",
     "views": "Views (teachgrad/functions/views.py)",
     "indexing": "Indexing and joining (teachgrad/functions/indexing.py)",
+    "nn.linear": "nn: linear layer (teachgrad/functions/fused.py)",
     "nn.activation": "nn: activations (teachgrad/functions/elementwise.py, nn_functions.py)",
     "nn.convolution": "nn: padding and convolution (teachgrad/functions/padding.py, im2col.py)",
     "nn.pooling": "nn: pooling (teachgrad/nn/functional.py)",
     "nn.normalization": "nn: normalization (teachgrad/nn/functional.py)",
     "nn.sparse": "nn: embedding (teachgrad/functions/nn_functions.py)",
-    "nn.loss": "nn: losses (teachgrad/nn/functional.py, nn_functions.py)",
+    "nn.loss": "nn: losses (teachgrad/nn/functional.py, nn_functions.py, fused.py)",
 }
 
 HEADER = """# Backward rules

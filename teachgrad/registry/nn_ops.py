@@ -14,14 +14,14 @@ import math
 import numpy as np
 
 import teachgrad as tg
-from teachgrad.functions import im2col, nn_functions, padding
+from teachgrad.functions import fused, im2col, nn_functions, padding
 from teachgrad.nn import functional as F
 from teachgrad.registry.core import ErrorCase, OpInfo, Sample, register
 
 
 def _like(x, value):
     """A keyword array as a tensor of x's dtype (None stays None)."""
-    return None if value is None else tg.tensor(value, dtype=x.dtype)
+    return None if value is None else tg.tensor(value, dtype=x.dtype, device=x.device)
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -470,3 +470,31 @@ register(OpInfo("binary_cross_entropy_with_logits", "nn.loss",
                 composed_of="bce with logits:  m = max(-x, 0);  loss = (1 - t) * x + lw * (log(exp(-m) + exp(-x - m)) + m),\n"
                             "lw = 1 + (pos_weight - 1) * t; through Clamp, Exp, Log, Mul, Add.",
                 errors=lambda: [ErrorCase(lambda: F.binary_cross_entropy_with_logits(tg.ones(2), tg.ones(3)), ValueError, "same as input size")]))
+
+
+# fused forms used by F.linear (2-D input) and F.cross_entropy (2-D logits, class indices) --------
+def _fused_cross_entropy_samples(rng):
+    logits = lambda *shape: rng.uniform(-2, 2, shape)  # noqa: E731
+    yield Sample((logits(5, 4), np.array([0, 3, 1, 2, 2])), name="mean")
+    yield Sample((logits(4, 3), np.array([0, -100, 1, 2])), {"weight": rng.uniform(0.5, 2, 3)}, layout="transposed",
+                 name="weight-ignore")
+    yield Sample((logits(4, 3), np.array([0, 1, 1, 2])), {"reduction": "sum"}, name="sum")
+    yield Sample((logits(4, 3), np.array([2, 1, 0, 2])), {"weight": rng.uniform(0.5, 2, 3), "reduction": "none"}, name="none")
+
+
+register(OpInfo("cross_entropy_fused", "nn.loss", _class_weight_op(F.cross_entropy), _cross_entropy_reference,
+                _fused_cross_entropy_samples, fused.CrossEntropy,
+                errors=lambda: [ErrorCase(lambda: F.cross_entropy(tg.zeros(2, 3), tg.tensor([0, 5])), IndexError, "out of bounds")]))
+
+
+def _linear_samples(rng):
+    yield Sample((rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2,))), name="2-D (fused)")
+    yield Sample((rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2,))), layout="transposed",
+                 name="2-D, non-contiguous")
+    yield Sample((rng.uniform(-1, 1, (2, 4, 3)), rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2,))), name="3-D (composed)")
+
+
+register(OpInfo("linear", "nn.linear", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w.T + b, _linear_samples,
+                fused.Linear,
+                errors=lambda: [ErrorCase(lambda: F.linear(tg.ones(2, 3), tg.ones(4, 5)), RuntimeError, "in_features"),
+                                ErrorCase(lambda: F.linear(tg.ones(2, 3), tg.ones(4, 3, dtype=tg.float64)), RuntimeError, "same dtype")]))
