@@ -38,13 +38,18 @@ class Node:
     no gradient.
     """
 
-    def __init__(self, function: type, args: tuple) -> None:
+    def __init__(self, function: type, args: tuple, recording: bool = True) -> None:
         self.function = function
-        self.needs_input_grad = tuple(isinstance(a, Variable) and a.requires_grad for a in args)
-        for value, needs in zip(args, self.needs_input_grad):
-            if needs:
-                value._check_history()
-        self.next_edges = tuple(_edge_of(a) if needs else None for a, needs in zip(args, self.needs_input_grad))
+        self.recording = recording
+        if not recording:  # grad mode is off: forward runs, but nothing is kept for backward
+            self.needs_input_grad = (False,) * len(args)
+            self.next_edges = ()
+        else:
+            self.needs_input_grad = tuple(isinstance(a, Variable) and a.requires_grad for a in args)
+            for value, needs in zip(args, self.needs_input_grad):
+                if needs:
+                    value._check_history()
+            self.next_edges = tuple(_edge_of(a) if needs else None for a, needs in zip(args, self.needs_input_grad))
         self.output_zeros: list[Callable[[], Any]] = []
         self.output_shapes: list[tuple] = []
         self.pre_hooks: dict[int, list[Callable]] = {}
@@ -55,6 +60,8 @@ class Node:
     # ctx API used inside forward/backward -------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
         """Keep values (usually input or output tensors) for backward, noting their versions."""
+        if not self.recording:
+            return
         self._saved = values
         self._saved_versions = tuple(v._version_value() if isinstance(v, Variable) else 0 for v in values)
 
@@ -129,8 +136,8 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward; record a Node on the outputs when a gradient will be needed."""
-        node = Node(cls, args)
         previous = is_grad_enabled()
+        node = Node(cls, args, recording=previous)
         recording = previous and any(node.needs_input_grad)
         _set_enabled(False)  # forward itself is not recorded (a cheaper `with no_grad():`)
         try:
