@@ -1,4 +1,4 @@
-"""Shared fixtures for the tensor specification tests."""
+"""Fixtures for the whole suite: every test starts from, and leaves, the same global state."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import teachgrad as tg
 
 @pytest.fixture(autouse=True)
 def global_state_is_restored():
-    """Grad mode, CPU backend and default dtype are global: every test must leave them as it found them."""
+    """Grad mode, the CPU backend, the default dtype and the random seed are global state."""
     backend, default_dtype = tg.get_backend(), tg.get_default_dtype()
+    tg.manual_seed(0)
     assert tg.is_grad_enabled()
     yield
     leaked_grad_mode = not tg.is_grad_enabled()
