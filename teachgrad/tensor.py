@@ -19,6 +19,7 @@ from teachgrad.autograd.variable import Variable
 from teachgrad.device import CPU, device as Device
 from teachgrad.functions import elementwise as ew
 from teachgrad.functions import indexing, linalg, reduction, views
+from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
 from teachgrad.functions.dispatch import run_assign, run_map, run_reduce
 from teachgrad.random import resolve
 from teachgrad.strides import (
@@ -95,9 +96,9 @@ class Tensor(Variable):
         tensor._init(storage, tuple(shape), strides, offset, dtype or dtypes.from_numpy(storage.dtype), device, version, base)
         return tensor
 
-    def _from_buffer(self, buffer, shape, dtype) -> "Tensor":
-        """A new tensor on this tensor's device owning the contiguous `buffer`."""
-        return Tensor._make(buffer, shape, None, 0, dtype, self._device)
+    def _from_buffer(self, buffer, shape, dtype, device=None) -> "Tensor":
+        """A new tensor on this tensor's device (or on `device`) owning the contiguous `buffer`."""
+        return Tensor._make(buffer, shape, None, 0, dtype, device or self._device)
 
     def _view(self, shape, strides, offset) -> "Tensor":
         """A tensor sharing this storage with another layout (the result of a view op)."""
@@ -105,13 +106,13 @@ class Tensor(Variable):
                             self._base if self._base is not None else self)
 
     def _new_empty(self, shape, dtype) -> "Tensor":
-        return Tensor._make(np.empty(numel(shape), dtype=dtype.numpy), shape, None, 0, dtype, self._device)
+        return Tensor._make(empty_storage(self._device, numel(shape), dtype.numpy), shape, None, 0, dtype, self._device)
 
     def _as_operand(self, value: Any, dtype: dtypes.dtype) -> "Tensor":
         """`value` (a tensor or a number) as a tensor of `dtype` on this device, for a kernel."""
         if isinstance(value, Tensor):
             return value if value._dtype is dtype else run_map("identity", value, dtype)
-        return Tensor._make(np.array([value], dtype=dtype.numpy), (), None, 0, dtype, self._device)
+        return Tensor._make(number_storage(self._device, value, dtype.numpy), (), None, 0, dtype, self._device)
 
     def _strided(self, shape: tuple | None = None) -> StridedArray:
         """This tensor as a kernel sees it; with `shape`, broadcast to that shape (stride 0)."""
@@ -216,7 +217,7 @@ class Tensor(Variable):
         return self._array() if not force else self._host_array().copy()
 
     def _host_array(self) -> np.ndarray:
-        return self._array() if self._device.type == "cpu" else self.cpu()._array()
+        return self._array() if self._device.type == "cpu" else host_values(self)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         array = self.detach()._host_array()
@@ -261,7 +262,8 @@ class Tensor(Variable):
     def long(self) -> "Tensor": return self.to(dtypes.int64)
     def bool(self) -> "Tensor": return self.to(dtypes.bool_)
     def cpu(self) -> "Tensor": return self.to("cpu")
-    def cuda(self, device: Any = "cuda") -> "Tensor": return self.to(device)
+    def cuda(self, device: Any = None) -> "Tensor":
+        return self.to(f"cuda:{device}" if isinstance(device, int) else device or "cuda")
 
     # autograd -----------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -302,7 +304,7 @@ class Tensor(Variable):
 
     def _zeros_maker(self) -> Callable[[], "Tensor"]:
         shape, dtype, where = self._shape, self._dtype, self._device
-        return lambda: Tensor._make(np.zeros(numel(shape), dtype=dtype.numpy), shape, None, 0, dtype).to(where)
+        return lambda: Tensor._make(full_storage(where, numel(shape), 0, dtype.numpy), shape, None, 0, dtype, where)
 
     def _alias(self) -> "Tensor":
         return self._view(self._shape, self._layout_strides, self._offset)
@@ -790,7 +792,9 @@ class Tensor(Variable):
 
     def new_full(self, size, fill_value, dtype=None):
         target = dtypes.as_dtype(dtype) if dtype is not None else self._dtype
-        return _from_array(np.full(_sizes((size,)), fill_value, dtype=target.numpy), self._device, False)
+        shape = _sizes((size,))
+        storage = full_storage(self._device, numel(shape), fill_value, target.numpy)
+        return Tensor._make(storage, shape, None, 0, target, self._device)
 
 
 def _from_array(array: np.ndarray, where: Device, requires_grad: bool) -> Tensor:
@@ -803,9 +807,8 @@ def _from_array(array: np.ndarray, where: Device, requires_grad: bool) -> Tensor
 
 
 def _move_to_device(t: Tensor, target: Device) -> Tensor:
-    raise RuntimeError(
-        f"teachgrad cannot move tensors to device '{target}': only the 'cpu' device is available in this build"
-    )
+    """t copied to device `target` (differentiable; see functions/device.py)."""
+    return ToDevice.apply(t, target)
 
 
 def _floating(t: Tensor) -> Tensor:

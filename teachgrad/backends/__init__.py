@@ -22,7 +22,11 @@ _BACKEND_MODULES = {
     "reference": "teachgrad.backends.reference",
     "numba": "teachgrad.fastpath.cpu",
 }
-_DEFAULT = "reference"
+# device -> module path: the kernels of tensors on another device (not selectable with set_backend).
+_DEVICE_BACKEND_MODULES = {
+    "cuda": "teachgrad.fastpath.cuda",
+}
+_DEFAULT = "numba"  # the fast path; `set_backend("reference")` for the readable kernels
 _loaded: dict[str, ModuleType] = {"reference": reference}
 _active = os.environ.get("TEACHGRAD_BACKEND", _DEFAULT)
 
@@ -61,10 +65,11 @@ def backend(name: str) -> Iterator[None]:
 
 
 def load(name: str) -> ModuleType:
-    """The module of backend `name`, imported on first use."""
+    """The module of backend `name` (a CPU backend, or a device such as "cuda"), imported on first use."""
     module = _loaded.get(name)
     if module is None:
-        module = _loaded[name] = importlib.import_module(_BACKEND_MODULES[_check_name(name)])
+        path = _DEVICE_BACKEND_MODULES.get(name) or _BACKEND_MODULES[_check_name(name)]
+        module = _loaded[name] = importlib.import_module(path)
     return module
 
 

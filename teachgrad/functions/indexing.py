@@ -34,7 +34,7 @@ def _numpy_index(k: Any) -> Any:
     if is_tensor(k):
         if k.dtype not in (int64, bool_):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return k._array()
+        return k._host_array()
     if isinstance(k, (list, tuple)):
         array = np.asarray(k)
         if array.dtype.kind not in "iub" and array.size:
@@ -121,7 +121,7 @@ def _gather_positions(x: Any, dim: int, index: Any) -> tuple[np.ndarray, np.ndar
     for d in range(x.ndim):
         if d != dim and index.shape[d] > x.shape[d]:
             raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be smaller than self {list(x.shape)} apart from dimension {dim}")
-    idx = index._array()
+    idx = index._host_array()
     if idx.size and (idx.min() < 0 or idx.max() >= x.shape[dim]):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {x.shape[dim]}")

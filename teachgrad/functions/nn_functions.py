@@ -63,7 +63,7 @@ class EmbeddingLookup(Function):
 
     @staticmethod
     def forward(ctx, weight, index, padding_idx):
-        rows = index._array().astype(np.int64)
+        rows = index._host_array().astype(np.int64)
         if rows.size and (rows.min() < 0 or rows.max() >= weight.shape[0]):
             bad = rows.min() if rows.min() < 0 else rows.max()
             raise IndexError(f"embedding: index {bad} is out of range for a weight with {weight.shape[0]} rows")
