@@ -25,9 +25,17 @@ def median_seconds(fn, rounds: int) -> float:
     return statistics.median(times)
 
 
+# numpy's OpenBLAS threads and Numba's OpenMP threads keep spinning for a while after a call and
+# slow each other down (docs/performance.md); a pause between labels lets them go idle first.
+SETTLE_SECONDS = 0.5
+
+
 def measure(workload: Workload, quick: bool) -> dict:
     rounds = max(1, workload.rounds // 5) if quick else workload.rounds
-    seconds = {label: median_seconds(fn, 1 if label in workload.slow else rounds) for label, fn in workload.run.items()}
+    seconds = {}
+    for label, fn in workload.run.items():
+        time.sleep(0 if quick else SETTLE_SECONDS)
+        seconds[label] = median_seconds(fn, 1 if label in workload.slow else rounds)
     base = seconds[workload.yardstick]
     return {"group": workload.group, "name": workload.name, "yardstick": workload.yardstick, "goal": workload.goal,
             "seconds": seconds, "speed_vs_yardstick": {label: base / s for label, s in seconds.items() if s > 0}}

@@ -43,7 +43,7 @@ def parse_paths(ctx: click.Context, param: click.Parameter, value: str) -> list[
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True, help="Hidden layers (mlp).")
 @click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--paths", default="reference,numba", show_default=True, callback=parse_paths,
