@@ -158,3 +158,19 @@ def test_datasets_show_draws_a_grid_for_digits(tmp_path):
     assert result.exit_code == 0, result.output
     with Image.open(tmp_path / "d.png") as image:
         assert image.size == (8 * 64, 2 * 76)
+
+
+def test_bench_prints_ratios_and_writes_json(tmp_path):
+    result = run("bench", "--quick", "--group", "matmul", "--json", str(tmp_path / "bench.json"))
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "bench.json").read_text())
+    assert [r["name"].split(" (")[0] for r in rows] == ["matmul float32 n=64", "matmul float32 n=256"]
+    first = rows[0]
+    assert set(first["seconds"]) == {"numba", "reference", "numpy"} and first["yardstick"] == "numpy"
+    assert first["speed_vs_yardstick"]["numpy"] == pytest.approx(1.0)
+    assert "(yardstick)" in result.output
+
+
+def test_bench_rejects_an_unknown_backend():
+    result = CliRunner().invoke(main, ["bench", "--backends", "numba,turbo"])
+    assert result.exit_code == 2 and "turbo" in result.output and "reference" in result.output
