@@ -46,12 +46,18 @@ def parse_paths(ctx: click.Context, param: click.Parameter, value: str) -> list[
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where the fast path runs: with cuda, the numba path in --paths runs on the GPU instead.")
 @click.option("--paths", default="reference,numba", show_default=True, callback=parse_paths,
               help="Comma-separated paths to train and cross-check: reference, numba, cuda.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write metrics, charts and the model here.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, optimizer, seed, paths, out, quiet):
+def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, optimizer, seed, device, paths, out, quiet):
     """Train a model on each path from the same start and report agreement and speed."""
+    if device == "cuda":
+        paths = list(dict.fromkeys("cuda" if p == "numba" else p for p in paths))
+    if "cuda" in paths and not tg.cuda.is_available():
+        raise click.ClickException(str(tg.cuda.unavailable_error()))
     if out is not None:
         out = _writable(out)
     data = load_data(dataset, n, seed, data_dir)

@@ -95,7 +95,7 @@ class Node:
 
     # graph API used by the engine -----------------------------------------------------------
     def name(self) -> str:
-        return f"{self.function.__name__}Backward"
+        return f"{self.function.__name__}Backward0"  # PyTorch numbers its backward classes; teachgrad has one per op
 
     @property
     def next_functions(self) -> tuple:

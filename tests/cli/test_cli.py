@@ -174,3 +174,10 @@ def test_bench_prints_ratios_and_writes_json(tmp_path):
 def test_bench_rejects_an_unknown_backend():
     result = CliRunner().invoke(main, ["bench", "--backends", "numba,turbo"])
     assert result.exit_code == 2 and "turbo" in result.output and "reference" in result.output
+
+
+def test_train_on_cuda_without_a_gpu_says_what_is_missing(monkeypatch):
+    monkeypatch.setattr(tg.cuda, "is_available", lambda: False)
+    result = CliRunner().invoke(main, ["train", "--device", "cuda", *SMALL])
+    assert result.exit_code == 1
+    assert "CUDA is not available" in result.output and "Traceback" not in result.output
