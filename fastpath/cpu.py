@@ -31,58 +31,17 @@ import builtins
 import numba
 import numpy as np
 
-from teachgrad.fastpath import elementwise, gather, reduction
+from teachgrad.fastpath import elementwise, gather, opcodes, reduction
 from teachgrad.fastpath import matmul as matmul_kernels
 from teachgrad.fastpath import softmax as softmax_kernels
 from teachgrad.fastpath.rows import chunk_count, plan_kept, plan_rows
 from teachgrad.strides import StridedArray, contiguous_strides, numel
 
-UNARY = {
-    "identity": None,  # a copy, or with another out_dtype a conversion: see `_cast`
-    "neg": elementwise.NEG,
-    "exp": elementwise.EXP,
-    "log": elementwise.LOG,
-    "sqrt": elementwise.SQRT,
-    "sin": elementwise.SIN,
-    "cos": elementwise.COS,
-    "tanh": elementwise.TANH,
-    "sigmoid": elementwise.SIGMOID,
-    "relu": elementwise.RELU,
-    "abs": elementwise.ABS,
-    "sign": elementwise.SIGN,
-    "gelu": elementwise.GELU,
-    "erf": elementwise.ERF,
-    "logical_not": None,  # x == 0: see `map`
-}
-FLOAT_VALUED = {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "gelu", "erf"}
-
-BINARY = {
-    "add": elementwise.ADD,
-    "sub": elementwise.SUB,
-    "mul": elementwise.MUL,
-    "div": elementwise.DIV,
-    "pow": elementwise.POW,
-    "maximum": elementwise.MAXIMUM,
-    "minimum": elementwise.MINIMUM,
-    "eq": elementwise.EQ,
-    "ne": elementwise.NE,
-    "lt": elementwise.LT,
-    "le": elementwise.LE,
-    "gt": elementwise.GT,
-    "ge": elementwise.GE,
-    "logical_and": elementwise.LOGICAL_AND,
-    "logical_or": elementwise.LOGICAL_OR,
-}
-COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"}
-
-REDUCTIONS = {
-    "sum": reduction.SUM,
-    "prod": reduction.PROD,
-    "max": reduction.MAX,
-    "min": reduction.MIN,
-    "argmax": reduction.ARGMAX,
-    "argmin": reduction.ARGMIN,
-}
+UNARY = {"identity": None, **opcodes.UNARY, "logical_not": None}  # identity: `_cast`; logical_not: see `map`
+FLOAT_VALUED = opcodes.FLOAT_VALUED
+BINARY = opcodes.BINARY
+COMPARISONS = opcodes.COMPARISONS
+REDUCTIONS = opcodes.REDUCTIONS
 
 THREADED_DTYPES = (np.dtype(np.float32),)
 MATMUL_THREADED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))

@@ -32,6 +32,7 @@ from numba import cuda
 from numba.core import config
 
 from teachgrad.fastpath import cuda_elementwise as elementwise
+from teachgrad.fastpath import opcodes
 from teachgrad.fastpath import cuda_gather as gather
 from teachgrad.fastpath import cuda_matmul as matmul_kernels
 from teachgrad.fastpath import cuda_reduce as reduction
@@ -53,52 +54,11 @@ if SIMULATOR:
     # kernels with barriers (reductions, softmax, matmul) about 10x faster there.
     sys.setswitchinterval(min(sys.getswitchinterval(), 1e-4))
 
-UNARY = {
-    "identity": None,  # a copy, or with another out_dtype a conversion: see `_cast`
-    "neg": elementwise.NEG,
-    "exp": elementwise.EXP,
-    "log": elementwise.LOG,
-    "sqrt": elementwise.SQRT,
-    "sin": elementwise.SIN,
-    "cos": elementwise.COS,
-    "tanh": elementwise.TANH,
-    "sigmoid": elementwise.SIGMOID,
-    "relu": elementwise.RELU,
-    "abs": elementwise.ABS,
-    "sign": elementwise.SIGN,
-    "gelu": elementwise.GELU,
-    "erf": elementwise.ERF,
-    "logical_not": elementwise.NOT,  # a comparison: x == 0
-}
-FLOAT_VALUED = {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "gelu", "erf"}
-
-BINARY = {
-    "add": elementwise.ADD,
-    "sub": elementwise.SUB,
-    "mul": elementwise.MUL,
-    "div": elementwise.DIV,
-    "pow": elementwise.POW,
-    "maximum": elementwise.MAXIMUM,
-    "minimum": elementwise.MINIMUM,
-    "eq": elementwise.EQ,
-    "ne": elementwise.NE,
-    "lt": elementwise.LT,
-    "le": elementwise.LE,
-    "gt": elementwise.GT,
-    "ge": elementwise.GE,
-    "logical_and": elementwise.LOGICAL_AND,
-    "logical_or": elementwise.LOGICAL_OR,
-}
-COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"}
-
-REDUCTIONS = {
-    "sum": reduction.SUM,
-    "prod": reduction.PROD,
-    "max": reduction.MAX,
-    "min": reduction.MIN,
-    "argmax": reduction.ARGMAX,
-    "argmin": reduction.ARGMIN,
-}
+UNARY = {"identity": None, **opcodes.UNARY, "logical_not": opcodes.NOT}  # logical_not is a comparison: x == 0
+FLOAT_VALUED = opcodes.FLOAT_VALUED
+BINARY = opcodes.BINARY
+COMPARISONS = opcodes.COMPARISONS
+REDUCTIONS = opcodes.REDUCTIONS
 
 INT64, BOOL, FLOAT64 = np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.float64)
 

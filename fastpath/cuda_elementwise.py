@@ -22,12 +22,11 @@ from numba import cuda
 
 from teachgrad.fastpath.cuda_layout import position
 
-# Operation codes of `map_kernel` (unary):
-NEG, EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, ABS, SIGN, GELU, ERF = range(13)
-# Operation codes of `zip_kernel` (binary arithmetic):
-ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM = range(13, 20)
-# Operation codes of `compare_kernel` (the result is bool); NOT reads only the first operand:
-EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, NOT = range(9)
+# The operation codes the kernels switch on (shared with the other backend):
+from teachgrad.fastpath.opcodes import (
+    ABS, ADD, COS, DIV, EQ, ERF, EXP, GE, GELU, GT, LE, LOG, LOGICAL_AND, LOGICAL_OR, LT, MAXIMUM, MINIMUM, MUL, NE, NEG,
+    NOT, POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH, WHERE,
+)
 
 EXP_LIMIT = 709.0  # exp(x) overflows float64 above about 709.78
 

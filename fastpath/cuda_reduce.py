@@ -27,7 +27,7 @@ from numba import cuda, int64
 
 from teachgrad.fastpath.cuda_layout import THREADS, position
 
-SUM, PROD, MAX, MIN, ARGMAX, ARGMIN = range(6)
+from teachgrad.fastpath.opcodes import ARGMAX, ARGMIN, MAX, MIN, PROD, SUM  # the codes (shared: opcodes.py)
 
 
 @cuda.jit(device=True)

@@ -38,13 +38,11 @@ from numba import njit, prange
 from teachgrad.fastpath.rows import (BLOCK, TILE_ROWS, TILE_WIDTH, chunk_bounds, first_row, group_size, load_block,
                                      load_tile, next_row, row_of, row_start)
 
-# Operation codes of `elementwise_rows`: the result has the operands' dtype.
-# Unary (map); "identity" is a cast, see `cast_rows`:
-NEG, EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, ABS, SIGN, GELU, ERF = range(13)
-# Binary arithmetic (zip), then where (three operands):
-ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE = range(13, 21)
-# Operation codes of `compare_rows`: comparisons and logic, the result is bool.
-EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR = range(8)
+# The operation codes the kernels switch on (shared with the other backend):
+from teachgrad.fastpath.opcodes import (
+    ABS, ADD, COS, DIV, EQ, ERF, EXP, GE, GELU, GT, LE, LOG, LOGICAL_AND, LOGICAL_OR, LT, MAXIMUM, MINIMUM, MUL, NE, NEG,
+    NOT, POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH, WHERE,
+)
 
 
 # --- the scalar functions that need more than one operator (same rules as the reference) ---
