@@ -476,7 +476,7 @@ class Tensor(Variable):
         if isinstance(dim, Tensor):
             return (ew.Maximum if op == "max" else ew.Minimum).apply(self, dim)
         if dim is None:
-            return reduction.MaxAll.apply(self, op)
+            return reduction.Extremum.apply(self, tuple(range(self.ndim)), False, op)
         values, indices = reduction.MaxDim.apply(self, normalize_dim(dim, self.ndim), keepdim, op)
         return result_type(values, indices)
 
@@ -484,18 +484,10 @@ class Tensor(Variable):
     def min(self, dim=None, keepdim=False): return self._extreme("min", dim, keepdim, MinResult)
 
     def amax(self, dim=None, keepdim=False):
-        dims = _reduced_dims(dim, self.ndim)
-        return reduction.MaxAll.apply(self, "max") if not keepdim and len(dims) == self.ndim else self._amax_dims("max", dims, keepdim)
+        return reduction.Extremum.apply(self, _reduced_dims(dim, self.ndim), keepdim, "max")
 
     def amin(self, dim=None, keepdim=False):
-        dims = _reduced_dims(dim, self.ndim)
-        return reduction.MaxAll.apply(self, "min") if not keepdim and len(dims) == self.ndim else self._amax_dims("min", dims, keepdim)
-
-    def _amax_dims(self, op, dims, keepdim):
-        out = self
-        for d in sorted(dims, reverse=True):
-            out = reduction.MaxDim.apply(out, d, True, op)[0]
-        return out if keepdim else reduction.squeeze_dims(out, dims)
+        return reduction.Extremum.apply(self, _reduced_dims(dim, self.ndim), keepdim, "min")
 
     def argmax(self, dim=None, keepdim=False): return self._arg_extreme("argmax", dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return self._arg_extreme("argmin", dim, keepdim)

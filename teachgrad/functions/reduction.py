@@ -138,26 +138,34 @@ class MaxDim(Function):
         return g.new_zeros(ctx.shape).scatter_add(ctx.dim, indices, g), None, None, None
 
 
-class MaxAll(Function):
-    """Largest (or, with op="min", smallest) element of the whole tensor.
+class Extremum(Function):
+    """Largest (or, with op="min", smallest) value over `dims`: x.max(), x.amax(dim), x.amin(dim).
 
-    forward:  out = max over all elements of x
-    backward: dL/dx = g / k at the k elements equal to out (ties share), 0 elsewhere
+    forward:  out = max_{dims} x
+    backward: dL/dx = expand(g) * [x == expand(out)] / k    (k = how many elements tie for the
+              extreme value in that row: ties share the gradient equally, as in PyTorch)
     """
 
     @staticmethod
-    def forward(ctx, x, op="max"):
+    def forward(ctx, x, dims, keepdim, op="max"):
         if x.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
-        out = reduce_dims(op, x, tuple(range(x.ndim)), keepdim=False)
+            if len(dims) == x.ndim and not keepdim:
+                raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            empty = [d for d in dims if x.shape[d] == 0]
+            if empty:
+                raise IndexError(f"a{op}(): Expected reduction dim {empty[0]} to have non-zero size.")
+        out = reduce_dims(op, x, dims, True)
         ctx.save_for_backward(x, out)
-        return out
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out if keepdim else squeeze_dims(out, dims)
 
     @staticmethod
-    def backward(ctx, g, *_):
+    def backward(ctx, g):
         x, out = ctx.saved_tensors
         hits = (x == out).to(g.dtype)
-        return hits * (g / hits.sum()), None
+        share = hits / hits.sum(ctx.dims, keepdim=True)
+        return expand_back(g, x.shape, ctx.dims, ctx.keepdim) * share, None, None, None
 
 
 class LogSumExp(Function):

@@ -163,9 +163,24 @@ register(OpInfo("max_dim", "reduction", lambda x, **k: tuple(x.max(**k)), _value
                 errors=lambda: [ErrorCase(lambda: tg.ones(0, 2).max(0), IndexError, "non-zero size")]))
 register(OpInfo("min_dim", "reduction", lambda x, **k: tuple(x.min(**k)), _values_and_indices(np.min, np.argmin),
                 _max_dim_samples, reduction.MaxDim))
-register(OpInfo("max", "reduction", lambda x: x.max(), np.max, _all_samples, reduction.MaxAll,
+register(OpInfo("max", "reduction", lambda x: x.max(), np.max, _all_samples, reduction.Extremum,
                 errors=lambda: [ErrorCase(lambda: tg.ones(0).max(), RuntimeError, "numel")]))
-register(OpInfo("min", "reduction", lambda x: x.min(), np.min, _all_samples, reduction.MaxAll))
+register(OpInfo("min", "reduction", lambda x: x.min(), np.min, _all_samples, reduction.Extremum))
+
+
+def _amax_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
+    yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "keepdim": True}, layout="transposed")
+    yield Sample((np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.5]]),), {"dim": 1}, name="ties share the gradient")
+
+
+register(OpInfo("amax", "reduction", lambda x, **k: x.amax(**k),
+                lambda x, dim=None, keepdim=False: np.max(x, axis=_numpy_dim(dim), keepdims=keepdim), _amax_samples,
+                reduction.Extremum,
+                errors=lambda: [ErrorCase(lambda: tg.ones(0, 2).amax(0), IndexError, "non-zero size")]))
+register(OpInfo("amin", "reduction", lambda x, **k: x.amin(**k),
+                lambda x, dim=None, keepdim=False: np.min(x, axis=_numpy_dim(dim), keepdims=keepdim), _amax_samples,
+                reduction.Extremum))
 register(OpInfo("argmax", "reduction", lambda x, **k: x.argmax(**k), lambda x, dim=None: np.argmax(x, axis=dim),
                 lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}), Sample((rng.uniform(-2, 2, (3, 4)),))],
                 differentiable=False, composed_of="argmax: an integer result; no gradient."))
