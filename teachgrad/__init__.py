@@ -7,12 +7,12 @@ Functions, creation functions; `nn`, `optim` and data build on those.
 __version__ = "0.1.0"
 
 from teachgrad import autograd
-from teachgrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from teachgrad.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from teachgrad.backends import available_backends, backend, get_backend, set_backend
 from teachgrad.creation import (
     arange, as_tensor, bernoulli, cat, concat, concatenate, empty, empty_like, eye, from_numpy, full, full_like,
-    linspace, logspace, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack,
-    tensor, where, zeros, zeros_like,
+    hstack, linspace, logspace, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack,
+    tensor, vstack, where, zeros, zeros_like,
 )
 from teachgrad.device import device
 from teachgrad.dtypes import bool_ as bool

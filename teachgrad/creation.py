@@ -271,6 +271,21 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([t.unsqueeze(d) for t in tensors], d)
 
 
-def where(condition: Tensor, input: Any, other: Any) -> Tensor:
-    """Elementwise `input if condition else other`."""
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:
+    """Elementwise `input if condition else other`; `where(condition)` is `condition.nonzero(as_tuple=True)`."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: a 0-d tensor of their type
+        input = tensor(input, dtype=dtypes.result_type(input, other), device=condition.device)
     return Where.apply(condition, input, other)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, 1-D tensors first becoming rows."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)

@@ -108,9 +108,10 @@ def result_type(*operands: Any) -> dtype:
 
     A later group decides only when its category is higher than what was found so far.
     """
-    dimensioned = [o.dtype for o in operands if hasattr(o, "dtype") and o.ndim > 0]
-    zero_dim = [o.dtype for o in operands if hasattr(o, "dtype") and o.ndim == 0]
-    numbers = [scalar_dtype(o) for o in operands if not hasattr(o, "dtype")]
+    tensors = [o for o in operands if hasattr(o, "dtype") and not isinstance(o, np.generic)]  # numpy scalars are numbers
+    dimensioned = [o.dtype for o in tensors if o.ndim > 0]
+    zero_dim = [o.dtype for o in tensors if o.ndim == 0]
+    numbers = [scalar_dtype(o) for o in operands if not any(o is t for t in tensors)]
     result = None
     for group in (dimensioned, zero_dim, numbers):
         if not group:

@@ -7,7 +7,9 @@ offset (`teachgrad.strides`). Views share the storage; every operation is a `Fun
 
 from __future__ import annotations
 
+import builtins
 import collections
+import math
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -18,7 +20,7 @@ from teachgrad.autograd.grad_mode import is_grad_enabled, no_grad
 from teachgrad.autograd.variable import Variable
 from teachgrad.device import CPU, device as Device
 from teachgrad.functions import elementwise as ew
-from teachgrad.functions import indexing, linalg, reduction, views
+from teachgrad.functions import indexing, linalg, reduction, sorting, views
 from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
 from teachgrad.functions.dispatch import run_assign, run_map, run_reduce
 from teachgrad.random import resolve
@@ -30,6 +32,8 @@ from teachgrad.tensor_format import format_tensor
 
 MaxResult = collections.namedtuple("max", ["values", "indices"])
 MinResult = collections.namedtuple("min", ["values", "indices"])
+SortResult = collections.namedtuple("sort", ["values", "indices"])
+TopkResult = collections.namedtuple("topk", ["values", "indices"])
 
 
 class Size(tuple):
@@ -254,6 +258,8 @@ class Tensor(Variable):
             out = _move_to_device(out, target_device)
         return out.clone() if kwargs.get("copy") and out is self else out
 
+    def type_as(self, other: "Tensor") -> "Tensor": return self.to(other.dtype)
+
     def type(self, dtype: Any = None) -> Any:
         return self.to(dtype) if dtype is not None else f"teachgrad.{self._dtype.name}"
 
@@ -338,6 +344,12 @@ class Tensor(Variable):
     def __str__(self) -> str:
         return repr(self)
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number, so f"{loss:.4f}" works, as in PyTorch."""
+        if self.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     # arithmetic operators ------------------------------------------------------------------------
     def __add__(self, other): return ew.Add.apply(self, other)
     def __radd__(self, other): return ew.Add.apply(other, self)
@@ -366,6 +378,7 @@ class Tensor(Variable):
     def __gt__(self, other): return ew.compare("gt", self, other)
     def __ge__(self, other): return ew.compare("ge", self, other)
     __hash__ = object.__hash__
+    __array_priority__ = 1000  # numpy_scalar * tensor calls Tensor.__rmul__, as in PyTorch
 
     def __and__(self, other): return self.logical_and(other)
     def __or__(self, other): return self.logical_or(other)
@@ -418,6 +431,10 @@ class Tensor(Variable):
     def abs(self): return ew.Abs.apply(self)
     def sign(self): return ew.Sign.apply(self)
     def reciprocal(self): return ew.Div.apply(1.0, self)
+    def log2(self): return self.log() / math.log(2.0)
+    def log10(self): return self.log() / math.log(10.0)
+    def log1p(self): return (1 + self).log()
+    def expm1(self): return self.exp() - 1
     def maximum(self, other): return ew.Maximum.apply(self, other)
     def minimum(self, other): return ew.Minimum.apply(self, other)
 
@@ -517,6 +534,71 @@ class Tensor(Variable):
     def softmax(self, dim):
         return reduction.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim))
 
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm over dim (all elements when None), composed: (sum |x|**p) ** (1/p)."""
+        x = _floating(self)
+        if p in ("fro", 2):
+            return (x * x).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return x.abs().sum(dim, keepdim)
+        if p == math.inf:
+            return x.abs().amax(dim, keepdim)
+        if p == -math.inf:
+            return x.abs().amin(dim, keepdim)
+        if p == 0:
+            return (x != 0).to(x.dtype).sum(dim, keepdim)
+        if isinstance(p, str):
+            raise RuntimeError(f"norm: p={p!r} is not supported; use a number or 'fro'")
+        return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def cumsum(self, dim, dtype=None):
+        """Running sum along dim, composed: (x with dim moved last) @ U, U[j, i] = 1 where j <= i."""
+        x = self.to(dtype) if dtype is not None else self if self._dtype.is_floating_point else self.to(dtypes.int64)
+        if x.ndim == 0:
+            return x.clone()
+        d = normalize_dim(dim, self.ndim)
+        n = x.shape[d]
+        upper = _from_array(np.triu(np.ones((n, n), dtype=x.dtype.numpy)), self._device, False)
+        return (x.transpose(d, -1) @ upper).transpose(d, -1)
+
+    # sorting and selecting (indices on the host: functions/sorting.py) -------------------------------
+    def sort(self, dim=-1, descending=False, stable=False):
+        """Values in order along dim, and where each came from; values = x.gather(dim, indices)."""
+        if self.ndim == 0:
+            return SortResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+        d = normalize_dim(dim, self.ndim)
+        indices = _from_array(sorting.sort_order(sorting.host(self), d, descending), self._device, False)
+        return SortResult(self.gather(d, indices), indices)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending, stable).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The k largest (or smallest) values along dim, in order, and their indices."""
+        d = normalize_dim(dim, self.ndim) if self.ndim else 0
+        size = self._shape[d] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError(f"selected index k out of range")
+        if self.ndim == 0:
+            return TopkResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+        order = sorting.sort_order(sorting.host(self), d, descending=largest)
+        indices = _from_array(np.take(order, np.arange(k), axis=d), self._device, False)
+        return TopkResult(self.gather(d, indices), indices)
+
+    def nonzero(self, *, as_tuple=False):
+        """Coordinates of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+        positions = sorting.nonzero_positions(sorting.host(self))
+        if as_tuple:
+            return tuple(_from_array(positions[:, i].copy(), self._device, False) for i in range(positions.shape[1]))
+        return _from_array(positions, self._device, False)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values, sorted (and, if asked, where each element went and how often each occurs)."""
+        found = sorting.unique_values(sorting.host(self), return_inverse, return_counts,
+                                      normalize_dim(dim, self.ndim) if dim is not None else None)
+        out = tuple(_from_array(a, self._device, False) for a in found)
+        return out[0] if len(out) == 1 else out
+
     def log_softmax(self, dim):
         return reduction.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim))
 
@@ -536,6 +618,52 @@ class Tensor(Variable):
         return linalg.MatMul.apply(self, other)
 
     def mv(self, vec): return linalg.MatMul.apply(self, vec)
+
+    def outer(self, vec2):
+        """out[i, j] = self[i] * vec2[j], composed of a broadcast product."""
+        if self.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D tensors, got {self.ndim}-D and {vec2.ndim}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The elements x[..., i, i + offset] of the (dim1, dim2) planes, picked by advanced indexing."""
+        a, b = normalize_dim(dim1, self.ndim), normalize_dim(dim2, self.ndim)
+        if a == b:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        x = self.permute([d for d in range(self.ndim) if d not in (a, b)] + [a, b])
+        rows, cols = _diagonal_positions(x.shape[-2], x.shape[-1], offset)
+        return x[..., rows, cols]
+
+    def diag(self, diagonal=0):
+        """1-D: a square matrix with self on the given diagonal; 2-D: that diagonal as a 1-D tensor."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        n = self._shape[0] + builtins.abs(diagonal)
+        out = self.new_zeros(n, n)
+        out[_diagonal_positions(n, n, diagonal)] = self
+        return out
+
+    def trace(self):
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diagonal().sum()
+
+    def tril(self, diagonal=0):
+        """Keep the elements on and below the given diagonal of the last two dims; zero the rest."""
+        return self._triangle("tril", np.tri(*self._shape[-2:], diagonal, dtype=bool) if self.ndim >= 2 else None)
+
+    def triu(self, diagonal=0):
+        """Keep the elements on and above the given diagonal of the last two dims; zero the rest."""
+        return self._triangle("triu", ~np.tri(*self._shape[-2:], diagonal - 1, dtype=bool) if self.ndim >= 2 else None)
+
+    def _triangle(self, name, keep):
+        if keep is None:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return ew.Where.apply(_from_array(keep, self._device, False), self, self._as_operand(0, self._dtype))
 
     def dot(self, other):
         if self.ndim != 1 or other.ndim != 1:
@@ -801,6 +929,13 @@ def _from_array(array: np.ndarray, where: Device, requires_grad: bool) -> Tensor
 def _move_to_device(t: Tensor, target: Device) -> Tensor:
     """t copied to device `target` (differentiable; see functions/device.py)."""
     return ToDevice.apply(t, target)
+
+
+def _diagonal_positions(rows: int, cols: int, offset: int) -> tuple:
+    """Index tensors (r, c) of the elements [i, i + offset] of a rows x cols matrix."""
+    length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    r = np.arange(length, dtype=np.int64) + max(-offset, 0)
+    return _from_array(r, CPU, False), _from_array(r - max(-offset, 0) + max(offset, 0), CPU, False)
 
 
 def _floating(t: Tensor) -> Tensor:

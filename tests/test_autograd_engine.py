@@ -330,7 +330,7 @@ def test_custom_function_without_inputs_requiring_grad_records_nothing() -> None
 def test_custom_function_output_has_named_grad_fn_with_edges_to_inputs() -> None:
     x, y = Scalar(2.0, requires_grad=True), Scalar(3.0)
     out = ScaledProduct.apply(x, y, 10.0)
-    assert out.grad_fn.name() == "ScaledProductBackward0"
+    assert out.grad_fn.name() == "ScaledProductBackward"  # a user's Function: no number, as in PyTorch
     (x_node, _), (y_node, _), (alpha_node, _) = out.grad_fn.next_functions
     assert isinstance(x_node, AccumulateGrad) and x_node.variable is x
     assert y_node is None and alpha_node is None

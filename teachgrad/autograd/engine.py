@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from teachgrad.autograd.grad_mode import no_grad
-from teachgrad.autograd.variable import AccumulateGrad
+from teachgrad.autograd.variable import AccumulateGrad, Edge
 
 
 # Called after every backward step as observer(node, upstream_grads, produced_grads);
@@ -40,12 +40,16 @@ def topological_order(root: Any) -> list:
     return postorder
 
 
-def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bool = False) -> None:
+def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bool = False,
+                 capture: dict | None = None) -> None:
     """Backpropagate `gradient` (dL/d output) from output `output_nr` of `root_node`.
 
     For each node: sum the incoming gradients of each output (zeros for unused outputs), run
     the output hooks, call `Function.backward`, and pass each input's gradient along its edge.
     Saved values are freed after use unless `retain_graph` is true.
+
+    With `capture` (a dict {Edge: None}, as `autograd.grad` passes), the summed gradient that
+    reaches each of those edges is stored in the dict instead of being added into any `.grad`.
     """
     pending: dict[Any, dict[int, Any]] = {root_node: {output_nr: gradient}}
     with no_grad():
@@ -53,6 +57,12 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
             grads_by_output = pending.pop(node, None)
             if grads_by_output is None:
                 continue  # every backward that leads here returned None: no gradient flows on
+            if capture is not None:
+                for edge in capture:
+                    if edge.node is node and edge.output_nr in grads_by_output:
+                        capture[edge] = grads_by_output[edge.output_nr]
+                if isinstance(node, AccumulateGrad):
+                    continue
             if isinstance(node, AccumulateGrad):
                 node.accumulate(grads_by_output[0])
                 for observe in step_observers:
@@ -101,3 +111,46 @@ def _add_pending(pending: dict, edge: Any, grad: Any) -> None:
     slot = pending.setdefault(edge.node, {})
     previous = slot.get(edge.output_nr)
     slot[edge.output_nr] = grad if previous is None else previous + grad
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned instead of added into `.grad`.
+
+    PyTorch's `torch.autograd.grad`. `outputs` and `inputs` are tensors or sequences of them;
+    `grad_outputs` holds dL/d output for each non-scalar output. No `.grad` is changed.
+    """
+    from_one = not isinstance(outputs, (list, tuple))
+    outputs = [outputs] if from_one else list(outputs)
+    inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
+    if create_graph:
+        raise NotImplementedError("autograd.grad(create_graph=True): teachgrad's backward pass is not recorded, "
+                                  "so higher-order gradients are not supported")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    edges = [Edge(t.grad_fn, t._output_nr) if t.grad_fn is not None else Edge(t._grad_accumulator(), 0) for t in inputs]
+    totals: list = [None] * len(inputs)
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = out.new_ones(out.shape)
+        capture = dict.fromkeys(edges)
+        root = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
+        keep = bool(retain_graph) or i < len(outputs) - 1
+        run_backward(root, out._output_nr if out.grad_fn is not None else 0, g.detach(), keep, capture)
+        for k, edge in enumerate(edges):
+            if capture[edge] is not None:
+                totals[k] = capture[edge] if totals[k] is None else totals[k] + capture[edge]
+    for k, total in enumerate(totals):
+        if total is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                               "Set allow_unused=True if this is the desired behavior.")
+    return tuple(totals)

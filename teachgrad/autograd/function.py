@@ -95,7 +95,9 @@ class Node:
 
     # graph API used by the engine -----------------------------------------------------------
     def name(self) -> str:
-        return f"{self.function.__name__}Backward0"  # PyTorch numbers its backward classes; teachgrad has one per op
+        # PyTorch names its built-in backward nodes MulBackward0 (numbered) and a user's MyFnBackward.
+        suffix = "Backward0" if self.function.__module__.startswith("teachgrad.") else "Backward"
+        return f"{self.function.__name__}{suffix}"
 
     @property
     def next_functions(self) -> tuple:

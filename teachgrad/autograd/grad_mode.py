@@ -1,4 +1,4 @@
-"""Whether operations record a graph: `no_grad`, `enable_grad`, `set_grad_enabled`.
+"""Whether operations record a graph: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`.
 
 Each is a context manager and a function decorator, as in PyTorch. The state is a single
 module-level flag; `Function.apply` reads it to decide whether to record a node.
@@ -59,6 +59,13 @@ class no_grad(_GradModeContext):
     """Disable graph recording: results of operations have `requires_grad=False`."""
 
     mode = False
+
+
+class inference_mode(_GradModeContext):
+    """PyTorch's `inference_mode`: here the same as `no_grad` (with mode=False, grad mode stays on)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode
 
 
 class enable_grad(_GradModeContext):

@@ -366,3 +366,38 @@ register(OpInfo("setitem", "indexing", _setitem_op, _setitem_reference,
                                     {"key": (slice(0, 2), slice(1, 3))})],
                 indexing.IndexPut,
                 errors=lambda: [ErrorCase(lambda: tg.ones(2, requires_grad=True).__setitem__(0, 1.0), RuntimeError, "leaf Variable")]))
+
+
+# sorting, running sums, norms and triangles (composed of the operations above) ------------------------
+register(OpInfo("sort", "indexing", lambda x: x.sort(1, descending=True).values, lambda x: -np.sort(-x, 1),
+                _one_input((3, 5), "transposed"),
+                composed_of="sort: indices = the stable argsort along dim (computed on the host, no gradient); "
+                "values = x.gather(dim, indices), so dL/dx = scatter_add of g back to where each value came from."))
+register(OpInfo("topk", "indexing", lambda x: x.topk(2, dim=0).values, lambda x: -np.sort(-x, 0)[:2],
+                _one_input((4, 3)),
+                composed_of="topk = the first k entries of sort along dim: values = x.gather(dim, indices).",
+                errors=lambda: [ErrorCase(lambda: tg.ones(3).topk(4), RuntimeError, "out of range")]))
+register(OpInfo("cumsum", "reduction", lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, dim),
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}),
+                             Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": 0}, layout="transposed")],
+                composed_of="cumsum = (x with dim moved last) @ U, U[j, i] = 1 where j <= i: dL/dx = g @ U.T "
+                "(the running sum of g taken from the end; MatMul's rule)."))
+register(OpInfo("norm", "reduction", lambda x, **k: x.norm(**k),
+                lambda x, p="fro", dim=None: np.linalg.norm(x.reshape(-1), 2 if p == "fro" else p) if dim is None
+                else np.linalg.norm(x, p, axis=dim),
+                lambda rng: [Sample((rng.uniform(0.5, 2, (3, 4)),), {}),
+                             Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 1, "dim": 1}),
+                             Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 3, "dim": 0}, layout="transposed")],
+                composed_of="norm = (sum |x|**p) ** (1/p); p=2 as sqrt(sum x*x): dL/dx = g * x / norm."))
+register(OpInfo("tril", "elementwise", lambda x: x.tril(-1), lambda x: np.tril(x, -1), _one_input((3, 4), "transposed"),
+                composed_of="tril = where(on or below the diagonal, x, 0): dL/dx = g there, 0 elsewhere (Where's rule).",
+                errors=lambda: [ErrorCase(lambda: tg.ones(3).tril(), RuntimeError, "at least 2 dimensions")]))
+register(OpInfo("triu", "elementwise", lambda x: x.triu(1), lambda x: np.triu(x, 1), _one_input((2, 3, 3)),
+                composed_of="triu = where(on or above the diagonal, x, 0): dL/dx = g there, 0 elsewhere (Where's rule)."))
+register(OpInfo("outer", "linalg", lambda a, b: a.outer(b), np.outer,
+                lambda rng: [Sample((rng.uniform(-2, 2, (3,)), rng.uniform(-2, 2, (4,))))],
+                composed_of="outer = a.reshape(-1, 1) * b.reshape(1, -1): dL/da = (g * b).sum(1), dL/db = (g * a).sum(0)."))
+register(OpInfo("diagonal", "indexing", lambda x: x.diagonal(1), lambda x: np.diagonal(x, 1).copy(), _one_input((3, 4), "transposed"),
+                composed_of="diagonal = x[..., i, i + offset] by advanced indexing: dL/dx = g on the diagonal, 0 elsewhere."))
+register(OpInfo("diag", "indexing", lambda x: x.diag(-1), lambda x: np.diag(x, -1), _one_input((3,)),
+                composed_of="diag (of a vector) = zeros with out[i - offset, i] = x[i] (IndexPut): dL/dx = g's diagonal."))
