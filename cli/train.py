@@ -61,6 +61,9 @@ def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, o
     if out is not None:
         out = _writable(out)
     data = load_data(dataset, n, seed, data_dir)
+    if data.kind == "images" and "reference" in paths:
+        click.echo("note: the reference path runs pure-Python kernels and is slow on images (seconds per batch); "
+                   "--paths numba trains the fast path alone", err=True)
     tg.manual_seed(seed)
     initial = build_model(model, data.input_shape, data.classes, hidden, layers).state_dict()
     test_loader = DataLoader(data.test, batch_size=256)
