@@ -6,6 +6,8 @@ Functions, creation functions; `nn`, `optim` and data build on those.
 
 __version__ = "0.1.0"
 
+from math import e, inf, nan, pi
+
 from teachgrad import autograd
 from teachgrad.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from teachgrad.backends import available_backends, backend, get_backend, set_backend

@@ -40,8 +40,8 @@ def _nested_values(data: Any) -> Any:
     return data
 
 
-def _infer_array(data: Any) -> np.ndarray:
-    """An array with PyTorch's dtype inference for Python data."""
+def _infer_array(data: Any, requested: Any = None) -> np.ndarray:
+    """An array with PyTorch's dtype inference for Python data (or directly in the requested dtype)."""
     if isinstance(data, np.generic):  # a numpy scalar keeps its dtype, like a 0-d array
         data = np.asarray(data)
     if isinstance(data, np.ndarray):
@@ -55,6 +55,8 @@ def _infer_array(data: Any) -> np.ndarray:
         raise ValueError(f"tensor(): the data is not a rectangular nested list of numbers ({error})") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"tensor(): expected numbers (or nested lists of numbers), got elements of type {array.dtype}")
+    if requested is not None:  # convert once: through float32 first, 0.1 would lose its float64 digits
+        return array.astype(dtypes.as_dtype(requested).numpy)
     if array.dtype.kind == "f":
         return array.astype(dtypes.get_default_dtype().numpy)
     return array.astype(dtypes.from_numpy(array.dtype).numpy)
@@ -62,7 +64,7 @@ def _infer_array(data: Any) -> np.ndarray:
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (a number, nested lists, a numpy array, a tensor)."""
-    return _finish(_infer_array(data), dtype, device, requires_grad)
+    return _finish(_infer_array(data, dtype), dtype, device, requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

@@ -10,7 +10,16 @@ from teachgrad.tensor import Tensor
 def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor: return input.add(other, alpha)
 def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor: return input.sub(other, alpha)
 def mul(input: Tensor, other: Any) -> Tensor: return input * other
-def div(input: Tensor, other: Any) -> Tensor: return input / other
+def div(input: Tensor, other: Any, *, rounding_mode: Any = None) -> Tensor: return input.div(other, rounding_mode=rounding_mode)
+divide = div
+def floor_divide(input: Tensor, other: Any) -> Tensor: return input.floor_divide(other)
+def remainder(input: Tensor, other: Any) -> Tensor: return input.remainder(other)
+def fmod(input: Tensor, other: Any) -> Tensor: return input.fmod(other)
+def floor(input: Tensor) -> Tensor: return input.floor()
+def ceil(input: Tensor) -> Tensor: return input.ceil()
+def trunc(input: Tensor) -> Tensor: return input.trunc()
+def round(input: Tensor, *, decimals: int = 0) -> Tensor: return input.round(decimals=decimals)
+def frac(input: Tensor) -> Tensor: return input.frac()
 def pow(input: Any, exponent: Any) -> Tensor: return input ** exponent
 def neg(input: Tensor) -> Tensor: return -input
 def exp(input: Tensor) -> Tensor: return input.exp()
@@ -42,6 +51,8 @@ def gt(input: Tensor, other: Any) -> Tensor: return input.gt(other)
 def ge(input: Tensor, other: Any) -> Tensor: return input.ge(other)
 def equal(input: Tensor, other: Tensor) -> bool: return input.equal(other)
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool: return input.allclose(other, rtol, atol)
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    return input.isclose(other, rtol, atol, equal_nan)
 def isnan(input: Tensor) -> Tensor: return input.isnan()
 def isinf(input: Tensor) -> Tensor: return input.isinf()
 def isfinite(input: Tensor) -> Tensor: return input.isfinite()

@@ -363,6 +363,10 @@ class Tensor(Variable):
     def __rpow__(self, other): return ew.Pow.apply(other, self)
     def __matmul__(self, other): return linalg.MatMul.apply(self, other)
     def __rmatmul__(self, other): return linalg.MatMul.apply(other, self)
+    def __floordiv__(self, other): return ew.DivRounded.apply(self, other, "floor")
+    def __rfloordiv__(self, other): return ew.DivRounded.apply(other, self, "floor")
+    def __mod__(self, other): return self.remainder(other)
+    def __rmod__(self, other): return other - ew.DivRounded.apply(other, self, "floor") * self
     def __neg__(self): return ew.Neg.apply(self)
     def __pos__(self): return self
     def __abs__(self): return ew.Abs.apply(self)
@@ -415,7 +419,14 @@ class Tensor(Variable):
     def add(self, other, alpha=1): return self + (other * alpha if alpha != 1 else other)
     def sub(self, other, alpha=1): return self - (other * alpha if alpha != 1 else other)
     def mul(self, other): return ew.Mul.apply(self, other)
-    def div(self, other): return ew.Div.apply(self, other)
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return ew.Div.apply(self, other)
+        return ew.DivRounded.apply(self, other, rounding_mode)
+
+    def floor_divide(self, other): return ew.DivRounded.apply(self, other, "floor")
+    def remainder(self, other): return self - ew.DivRounded.apply(self, other, "floor") * other  # sign of other
+    def fmod(self, other): return self - ew.DivRounded.apply(self, other, "trunc") * other  # sign of self
     def pow(self, exponent): return ew.Pow.apply(self, exponent)
     def neg(self): return ew.Neg.apply(self)
     def exp(self): return ew.Exp.apply(self)
@@ -435,6 +446,16 @@ class Tensor(Variable):
     def log10(self): return self.log() / math.log(10.0)
     def log1p(self): return (1 + self).log()
     def expm1(self): return self.exp() - 1
+    def floor(self): return ew.Floor.apply(self)
+    def ceil(self): return ew.Ceil.apply(self)
+    def trunc(self): return ew.Trunc.apply(self)
+    def round(self, *, decimals=0): return ew.Round.apply(self, decimals)
+
+    def frac(self):
+        if not self._dtype.is_floating_point:
+            raise NotImplementedError(f"frac: expected a floating point tensor, but got dtype {self._dtype}")
+        return self - ew.Trunc.apply(self)
+
     def maximum(self, other): return ew.Maximum.apply(self, other)
     def minimum(self, other): return ew.Minimum.apply(self, other)
 
@@ -462,6 +483,12 @@ class Tensor(Variable):
 
     def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         return bool(np.allclose(self.detach()._host_array(), other.detach()._host_array(), rtol=rtol, atol=atol))
+
+    def isclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> "Tensor":
+        """Elementwise |self - other| <= atol + rtol * |other|; equal infinities are close, nan only with equal_nan."""
+        near = ((self - other).abs() <= atol + rtol * other.abs()) & other.isfinite()
+        close = (self == other) | near
+        return close | (self.isnan() & other.isnan()) if equal_nan else close
 
     def where(self, condition, other): return ew.Where.apply(condition, self, other)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from teachgrad.dtypes import bool_
+from teachgrad.dtypes import bool_, float32, float64, int64
 from teachgrad.functions.broadcast import describe, floating, grad_for, promote
 from teachgrad.functions.dispatch import run_map, run_where, run_zip
 from teachgrad.autograd.function import Function
@@ -453,6 +453,150 @@ class Sign(Function):
     @staticmethod
     def backward(ctx, g):
         return g * 0
+
+
+# rounding: piecewise constant, so every gradient is 0 ------------------------------------------------
+def _integral_part(x: Any) -> Any:
+    """trunc(x) of a float tensor, by a round trip through int64 (the cast drops the fraction).
+
+    Floats of magnitude 2**52 and above (2**23 for float32) have no fraction left; they, inf and
+    nan pass through unchanged and are kept away from the cast, which cannot hold them.
+    """
+    limit = 2.0 ** 23 if x.dtype is float32 else 2.0 ** 52
+    passthrough = (x.abs() >= limit) | (x != x)
+    safe = run_where(passthrough, x.new_zeros(()), x)
+    whole = run_map("identity", run_map("identity", safe, int64), x.dtype)
+    return run_where(passthrough, x, whole)
+
+
+def _floor(x: Any) -> Any:
+    """floor(x) = trunc(x), less 1 where truncating moved a negative x up."""
+    whole = _integral_part(x)
+    return run_where(whole > x, whole - 1, whole)
+
+
+def _ceil(x: Any) -> Any:
+    """ceil(x) = trunc(x), plus 1 where truncating moved a positive x down."""
+    whole = _integral_part(x)
+    return run_where(whole < x, whole + 1, whole)
+
+
+def _round_half_even(x: Any) -> Any:
+    """Round to the nearest integer; halves go to the even neighbour (as PyTorch and numpy do)."""
+    low = _floor(x)
+    fraction = x - low
+    low_is_odd = (low - 2 * _floor(low * 0.5)) == 1
+    up = (fraction > 0.5) | ((fraction == 0.5) & low_is_odd)
+    return run_where(up, low + 1, low)
+
+
+def _copy(x: Any) -> Any:
+    return run_map("identity", x)
+
+
+class Trunc(Function):
+    """Round toward zero (integer tensors are returned unchanged).
+
+    forward:  out = trunc(x)
+    backward: dL/dx = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return _integral_part(x) if x.dtype.is_floating_point else _copy(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Floor(Function):
+    """Round down (integer tensors are returned unchanged).
+
+    forward:  out = floor(x) = trunc(x) - [trunc(x) > x]
+    backward: dL/dx = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return _floor(x) if x.dtype.is_floating_point else _copy(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Ceil(Function):
+    """Round up (integer tensors are returned unchanged).
+
+    forward:  out = ceil(x) = trunc(x) + [trunc(x) < x]
+    backward: dL/dx = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return _ceil(x) if x.dtype.is_floating_point else _copy(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Round(Function):
+    """Round to `decimals` decimal places, halves to even (integer tensors need decimals=0).
+
+    forward:  out = round(x * 10**decimals) / 10**decimals     (decimals >= 0)
+              out = round(x / 10**-decimals) * 10**-decimals   (decimals < 0)
+    backward: dL/dx = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        if not x.dtype.is_floating_point:
+            if decimals != 0:
+                raise NotImplementedError(f"round: decimals={decimals} is not implemented for integer tensors (dtype {x.dtype})")
+            return _copy(x)
+        if decimals == 0:
+            return _round_half_even(x)
+        if decimals > 0:
+            scale = 10.0 ** decimals
+            return _round_half_even(x * scale) / scale
+        scale = 10.0 ** -decimals
+        return _round_half_even(x / scale) * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class DivRounded(Function):
+    """Division rounded to an integer: rounding_mode "trunc" rounds toward zero, "floor" rounds down.
+
+    forward:  out = trunc(a / b)  or  floor(a / b), with broadcasting; integers stay integers
+              (computed through the float64 quotient: exact while |a| < 2**53)
+    backward: dL/da = 0, dL/db = 0       (piecewise constant)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+        ctx.meta = describe(a), describe(b)
+        a, b = promote(a, b)
+        integral = not a.dtype.is_floating_point
+        if integral:
+            if bool((b == 0).any()):
+                raise RuntimeError("ZeroDivisionError")
+            a, b = run_map("identity", a, float64), run_map("identity", b, float64)
+        quotient = run_zip("div", a, b)
+        out = _floor(quotient) if rounding_mode == "floor" else _integral_part(quotient)
+        return run_map("identity", out, int64) if integral else out
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = g * 0
+        return (grad_for(zero, ctx.meta[0], ctx.needs_input_grad[0]),
+                grad_for(zero, ctx.meta[1], ctx.needs_input_grad[1]), None)
 
 
 def compare(op: str, a: Any, b: Any) -> Any:

@@ -68,6 +68,24 @@ _unary("sigmoid", ew.Sigmoid, lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-
 _unary("relu", ew.ReLU, lambda x: x.relu(), lambda x: np.maximum(x, 0))
 _unary("abs", ew.Abs, lambda x: x.abs(), np.abs)
 _unary("sign", ew.Sign, lambda x: x.sign(), np.sign)
+_unary("floor", ew.Floor, lambda x: x.floor(), np.floor)
+_unary("ceil", ew.Ceil, lambda x: x.ceil(), np.ceil)
+_unary("trunc", ew.Trunc, lambda x: x.trunc(), np.trunc)
+_unary("round", ew.Round, lambda x: x.round(), np.round)
+_unary("round_decimals", ew.Round, lambda x: x.round(decimals=2), lambda x: np.round(x, 2))
+_unary("frac", None, lambda x: x.frac(), lambda x: x - np.trunc(x),
+       composed_of="frac:  out = x - trunc(x); the gradient flows through Sub (Trunc's is 0), so dL/dx = g.")
+_binary("div_floor", ew.DivRounded, lambda a, b: a // b,
+        np.floor_divide, samples=_binary_samples(away_from_zero=True))
+_binary("div_trunc", ew.DivRounded, lambda a, b: tg.div(a, b, rounding_mode="trunc"),
+        lambda a, b: np.trunc(np.divide(a, b)), samples=_binary_samples(away_from_zero=True))
+_binary("remainder", None, lambda a, b: a % b, np.remainder, samples=_binary_samples(away_from_zero=True),
+        composed_of="remainder:  out = a - floor(a / b) * b  (the sign of b); through Sub and Mul, with the floor\n"
+                    "quotient a constant: dL/da = g, dL/db = -g * floor(a / b).")
+_binary("fmod", None, lambda a, b: a.fmod(b),
+        np.fmod, samples=_binary_samples(away_from_zero=True),
+        composed_of="fmod:  out = a - trunc(a / b) * b  (the sign of a); through Sub and Mul, with the truncated\n"
+                    "quotient a constant: dL/da = g, dL/db = -g * trunc(a / b).")
 
 
 def _clamp_samples(rng):

@@ -422,3 +422,8 @@ def test_stack_passes_each_input_its_slice_of_the_gradient() -> None:
     tg.stack([a, b], dim=1).backward(tg.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert a.grad.tolist() == [1.0, 3.0]
     assert b.grad.tolist() == [2.0, 4.0]
+
+
+def test_tensor_from_python_floats_in_float64_keeps_every_digit() -> None:
+    assert tg.tensor([0.1], dtype=tg.float64).item() == 0.1
+    assert tg.tensor(0.1, dtype=tg.float64).item() == 0.1
