@@ -231,7 +231,7 @@ def map(op: str, x: StridedArray, out_dtype: np.dtype):
     if op == "identity":
         return _cast(x, out_dtype)
     if op == "logical_not":
-        return _compare(elementwise.NOT, x, x, out_dtype)
+        return _compare(opcodes.NOT, x, x, out_dtype)
     dtype = x.storage.dtype
     if op in FLOAT_VALUED:
         compute = _float_result_dtype(dtype, out_dtype)

@@ -25,7 +25,7 @@ from teachgrad.fastpath.cuda_layout import position
 # The operation codes the kernels switch on (shared with the other backend):
 from teachgrad.fastpath.opcodes import (
     ABS, ADD, COS, DIV, EQ, ERF, EXP, GE, GELU, GT, LE, LOG, LOGICAL_AND, LOGICAL_OR, LT, MAXIMUM, MINIMUM, MUL, NE, NEG,
-    NOT, POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH, WHERE,
+    POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH,
 )
 
 EXP_LIMIT = 709.0  # exp(x) overflows float64 above about 709.78

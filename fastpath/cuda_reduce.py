@@ -27,7 +27,7 @@ from numba import cuda, int64
 
 from teachgrad.fastpath.cuda_layout import THREADS, position
 
-from teachgrad.fastpath.opcodes import ARGMAX, ARGMIN, MAX, MIN, PROD, SUM  # the codes (shared: opcodes.py)
+from teachgrad.fastpath.opcodes import ARGMAX, MAX, PROD, SUM  # the codes (shared: opcodes.py)
 
 
 @cuda.jit(device=True)

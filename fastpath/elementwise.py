@@ -41,7 +41,7 @@ from teachgrad.fastpath.rows import (BLOCK, TILE_ROWS, TILE_WIDTH, chunk_bounds,
 # The operation codes the kernels switch on (shared with the other backend):
 from teachgrad.fastpath.opcodes import (
     ABS, ADD, COS, DIV, EQ, ERF, EXP, GE, GELU, GT, LE, LOG, LOGICAL_AND, LOGICAL_OR, LT, MAXIMUM, MINIMUM, MUL, NE, NEG,
-    NOT, POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH, WHERE,
+    POW, RELU, SIGMOID, SIGN, SIN, SQRT, SUB, TANH, WHERE,
 )
 
 

@@ -33,7 +33,7 @@ from numba import njit, prange
 
 from teachgrad.fastpath.rows import BLOCK, chunk_bounds, first_row, load_block, next_row, row_start
 
-from teachgrad.fastpath.opcodes import ARGMAX, ARGMIN, MAX, MIN, PROD, SUM  # the codes (shared: opcodes.py)
+from teachgrad.fastpath.opcodes import ARGMAX, ARGMIN, MAX, PROD, SUM  # the codes (shared: opcodes.py)
 
 
 @njit(inline="always")

@@ -231,7 +231,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *
     mean_values = mean.detach()._host_array() if isinstance(mean, Tensor) else mean
     std_values = std.detach()._host_array() if isinstance(std, Tensor) else std
     if np.any(np.asarray(std_values) < 0):
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     shape = _sizes((size,)) if size is not None else np.broadcast_shapes(*(t.shape for t in tensors))
     target = dtype if dtype is not None else (tensors[0].dtype if tensors else None)
     return _finish(resolve(generator).normal(shape, mean_values, std_values), _float_dtype(target), device, requires_grad)

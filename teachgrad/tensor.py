@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import collections
 import math
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -394,7 +394,7 @@ class Tensor(Variable):
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float: return float(self.item())
@@ -605,7 +605,7 @@ class Tensor(Variable):
         d = normalize_dim(dim, self.ndim) if self.ndim else 0
         size = self._shape[d] if self.ndim else 1
         if not 0 <= k <= size:
-            raise RuntimeError(f"selected index k out of range")
+            raise RuntimeError("selected index k out of range")
         if self.ndim == 0:
             return TopkResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
         order = sorting.sort_order(sorting.host(self), d, descending=largest)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from teachgrad.autograd.grad_mode import _set_enabled, is_grad_enabled
-from teachgrad.autograd.variable import AccumulateGrad, Edge, Variable
+from teachgrad.autograd.variable import Edge, Variable
 
 _FREED = object()
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from teachgrad.autograd.function import Function
 from teachgrad.dtypes import bool_, int64, promote_types
-from teachgrad.functions.broadcast import describe, grad_for, is_tensor, unbroadcast
+from teachgrad.functions.broadcast import describe, grad_for, is_tensor
 from teachgrad.functions.dispatch import run_assign, run_map, run_put, run_scatter_add, run_take, run_zip
 from teachgrad.strides import basic_index, storage_positions
 
