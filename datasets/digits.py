@@ -28,14 +28,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-import teachgrad
 from teachgrad.random import Generator
-from teachgrad.utils.data import Dataset
+from teachgrad.datasets.labelled_images import LabelledImages
 
 VERSION = "v1"
 DEFAULT_SIZES = {"train": 6000, "test": 1000}
@@ -138,7 +137,7 @@ def render_digit(label: int, rng: Generator) -> np.ndarray:
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-class Digits(Dataset):
+class Digits(LabelledImages):
     """Handwritten-style digits, MNIST's shape and interface: `ds[i]` is `(PIL image 'L', int label)`.
 
     `train` picks the split (6,000 training or 1,000 test images unless `n` says otherwise);
@@ -168,18 +167,6 @@ class Digits(Dataset):
         self.images = np.stack([self._load_or_render(i) for i in range(self.n)])
         self.labels = np.arange(self.n, dtype=np.int64) % 10
 
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    @property
-    def data(self) -> Any:
-        return teachgrad.as_tensor(self.images)
-
-    @property
-    def targets(self) -> Any:
-        return teachgrad.from_numpy(self.labels)
-
     def path(self, index: int) -> Path:
         """Where image `index` is cached."""
         return self.folder / str(index % 10) / f"{index:05d}.png"
@@ -198,18 +185,6 @@ class Digits(Dataset):
         Image.fromarray(pixels).save(partial, format="PNG")
         os.replace(partial, path)  # readers never see a half-written file
         return pixels
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = Image.fromarray(self.images[index])
-        target = int(self.labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
     def __repr__(self) -> str:
         return f"Digits(split={self.split!r}, n={self.n}, seed={self.seed}, root={str(self.root)!r})"

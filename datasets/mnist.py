@@ -10,13 +10,11 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
-from PIL import Image
 
-import teachgrad
-from teachgrad.utils.data import Dataset
+from teachgrad.datasets.labelled_images import LabelledImages
 
 # IDX type codes (the third byte of the magic number) and their big-endian numpy types.
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -61,7 +59,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
         f.write(header + body)
 
 
-class MNIST(Dataset):
+class MNIST(LabelledImages):
     """MNIST digits from the IDX files in `root`: `ds[i]` is `(PIL image 'L' 28x28, int label)`.
 
     `train=True` reads the 60,000 training images, else the 10,000 test images. `data`
@@ -107,30 +105,6 @@ class MNIST(Dataset):
             f"{refusal}{type(self).__name__}: file {name!r} (or {name}.gz) not found in "
             f"{folders[0]} or {folders[1]}. Place these files there (gzip-compressed or not): "
             f"{', '.join(all_names)}; they are distributed at {self.source}.")
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    @property
-    def data(self) -> Any:
-        return teachgrad.as_tensor(self.images)
-
-    @property
-    def targets(self) -> Any:
-        return teachgrad.from_numpy(self.labels)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = Image.fromarray(self.images[index])
-        target = int(self.labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
     def __repr__(self) -> str:
         split = "Train" if self.train else "Test"
