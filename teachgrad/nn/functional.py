@@ -90,6 +90,32 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return input.where(scaled > threshold, smooth)
 
 
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """min(max(x, min_val), max_val): x clamped to [min_val, max_val] (the gradient flows through Clamp)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return input._inplace(lambda t: t.clamp(min_val, max_val))
+    return input.clamp(min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6), i.e. hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x)), softplus(x) = log(1 + exp(x)) (linear above 20, as in `softplus`)."""
+    if inplace:
+        return input._inplace(lambda t: t * softplus(t).tanh())
+    return input * softplus(input).tanh()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -log(1 + exp(-x)), computed stably as min(x, 0) - log(1 + exp(-|x|))."""
+    return input.clamp(max=0.0) - ((-input.abs()).exp() + 1.0).log()
+
+
 def _softmax_dim(name: str, ndim: int) -> int:
     """PyTorch's legacy choice when `dim` is not given (with its warning)."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
@@ -518,6 +544,38 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     if bias is not None:
         out = out + bias
     return out
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
+    """x / max(||x||_p, eps) along dim (each slice scaled to unit p-norm; tiny slices divided by eps).
+
+    Composed like PyTorch's: input / input.norm(p, dim, keepdim=True).clamp(min=eps), so the
+    gradient flows through Div, Clamp and the norm.
+    """
+    if out is not None:
+        raise NotImplementedError("normalize: the out= argument is not supported in teachgrad")
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2, dim) / (max(||x1||_2, eps) * max(||x2||_2, eps)), x1 and x2 broadcast together.
+
+    PyTorch 2.x clamps each norm separately and divides each input by its own norm before the sum:
+        out = sum((x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)), dim)
+    Its clamp is done in place without recording it, so the gradient treats each norm as the
+    unclamped ||x||; teachgrad does the same with the straight-through form
+    n + (max(n, eps) - n).detach() (value clamped, gradient that of n).
+    """
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    if len(shape) == 0:
+        raise IndexError("cosine_similarity: expected inputs with at least one dimension, got 0-dimensional inputs")
+    a, b = x1.expand(*shape), x2.expand(*shape)
+
+    def clamped_norm(x: Tensor) -> Tensor:
+        n = x.norm(2, dim, keepdim=True)
+        return n + (n.clamp(min=eps) - n).detach()
+
+    return ((a / clamped_norm(a)) * (b / clamped_norm(b))).sum(dim)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,

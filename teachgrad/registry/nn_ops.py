@@ -52,6 +52,71 @@ register(OpInfo("softplus", "nn.activation", lambda x: F.softplus(x, beta=2.0, t
                             "the gradient flows through Where, Log, Exp (of min(beta * x, threshold))."))
 
 
+
+def _away_from(points, low, high):
+    """Samples in [low, high] kept at least 0.05 from the kinks in `points` (finite differences)."""
+    def samples(rng):
+        def draw(shape):
+            x = rng.uniform(low, high, shape)
+            for point in points:
+                near = np.abs(x - point) < 0.05
+                x[near] = point + np.where(x[near] >= point, 0.1, -0.1)
+            return x
+        yield Sample((draw((3, 4)),))
+        yield Sample((draw((2, 3, 2)),), layout="transposed")
+        yield Sample((draw((3, 4)),), layout="sliced")
+    return samples
+
+
+register(OpInfo("hardtanh", "nn.activation", lambda x: F.hardtanh(x, -0.5, 1.0), lambda x: np.minimum(np.maximum(x, -0.5), 1.0),
+                _away_from((-0.5, 1.0), -2, 2),
+                composed_of="hardtanh:  out = clamp(x, min_val, max_val); the gradient flows through Clamp\n"
+                            "(1 strictly inside [min_val, max_val], 0 outside).",
+                errors=lambda: [ErrorCase(lambda: F.hardtanh(tg.ones(2), 2.0, 1.0), ValueError, "min_val cannot be greater")]))
+register(OpInfo("relu6", "nn.activation", F.relu6, lambda x: np.minimum(np.maximum(x, 0.0), 6.0), _away_from((0.0, 6.0), -2, 8),
+                composed_of="relu6:  out = clamp(x, 0, 6) (hardtanh(x, 0, 6)); the gradient flows through Clamp."))
+register(OpInfo("mish", "nn.activation", F.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), _activation_samples,
+                composed_of="mish:  out = x * tanh(softplus(x)); the gradient flows through Mul, Tanh and softplus's\n"
+                            "Where, Log, Exp."))
+register(OpInfo("logsigmoid", "nn.activation", F.logsigmoid, lambda x: -np.log1p(np.exp(-x)), _activation_samples,
+                composed_of="logsigmoid:  out = min(x, 0) - log(1 + exp(-|x|)) (= log(sigmoid(x)) = -softplus(-x));\n"
+                            "the gradient flows through Clamp, Log, Exp, Neg and Abs."))
+
+
+def _normalize_reference(x, p=2.0, dim=1, eps=1e-12):
+    norm = np.sum(np.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
+    return x / np.maximum(norm, eps)
+
+
+def _normalize_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)),))
+    yield Sample((rng.uniform(-2, 2, (2, 3, 2)),), {"p": 1.0, "dim": -1}, layout="transposed", name="p=1")
+    yield Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 3.0, "dim": 0}, layout="sliced", name="p=3")
+    yield Sample((rng.uniform(-1, 1, (3, 4)) * 1e-3,), {"eps": 1.0}, name="eps clamps")
+
+
+register(OpInfo("normalize", "nn.normalization", F.normalize, _normalize_reference, _normalize_samples,
+                composed_of="normalize:  out = x / max(||x||_p, eps) along dim; the gradient flows through Div,\n"
+                            "Clamp and the norm ((sum |x|**p) ** (1/p), or sqrt(sum x*x) for p = 2)."))
+
+
+def _cosine_reference(x1, x2, dim=1, eps=1e-8):
+    n1 = np.maximum(np.sqrt(np.sum(x1 * x1, axis=dim, keepdims=True)), eps)
+    n2 = np.maximum(np.sqrt(np.sum(x2 * x2, axis=dim, keepdims=True)), eps)
+    return np.sum((x1 / n1) * (x2 / n2), axis=dim)
+
+
+def _cosine_samples(rng):
+    yield Sample((rng.uniform(-2, 2, (3, 4)), rng.uniform(-2, 2, (3, 4))))
+    yield Sample((rng.uniform(-2, 2, (2, 3, 2)), rng.uniform(-2, 2, (3, 2))), {"dim": -1}, layout="transposed", name="broadcast")
+    yield Sample((rng.uniform(-2, 2, (3, 4)), rng.uniform(-2, 2, (3, 4))), {"dim": 0}, layout="sliced", name="dim=0")
+
+
+register(OpInfo("cosine_similarity", "nn.normalization", F.cosine_similarity, _cosine_reference, _cosine_samples,
+                composed_of="cosine_similarity:  out = sum((x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)), dim);\n"
+                            "each clamp is straight-through (n + (max(n, eps) - n).detach(), as PyTorch's in-place\n"
+                            "clamp), so the gradient flows through Sum, Mul, Div, Sqrt and the norms unclamped."))
+
 # padding and im2col ------------------------------------------------------------------------------
 def _pad_reference(x, pad, mode="constant", value=0.0):
     widths = [(0, 0)] * x.ndim
