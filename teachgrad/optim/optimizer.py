@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from teachgrad.autograd.grad_mode import enable_grad
@@ -27,6 +27,14 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def check_non_negative(**values: Any) -> None:
+    """PyTorch's ValueError for a negative hyper-parameter, checked in the order given."""
+    labels = {"lr": "learning rate", "eps": "epsilon value"}
+    for name, value in values.items():
+        if value < 0.0:
+            raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
 
 
 class Optimizer:
@@ -82,6 +90,14 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
+
+    @staticmethod
+    def _gradients(group: dict) -> Iterator[tuple[Any, Any]]:
+        """(parameter, gradient) for each parameter of the group that has a gradient; with
+        `maximize` the gradient is negated, so every update rule can descend."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, (-p.grad if group["maximize"] else p.grad)
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         """Re-evaluate the model (with gradients) when a closure is given, as PyTorch does."""
