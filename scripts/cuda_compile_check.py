@@ -3,11 +3,15 @@
 numba's CUDA simulator (what the tests use) runs kernels as Python, so code that numba cannot
 compile for a real GPU would pass there. This script compiles each kernel of
 `teachgrad.fastpath.cuda_*` for the argument types the backend passes (every dtype, layouts of
-1 to 3 dims) with `numba.cuda.compile_ptx`, which needs NVIDIA's NVVM library but no GPU and no
-driver. NVVM comes with the CUDA toolkit, or from pip:
+1 to 3 dims) with `numba.cuda.compile_ptx`, which needs NVIDIA's NVVM and NVRTC libraries but no GPU and no
+driver. They come with the CUDA toolkit, or from the package index (the `cuda-check` extra:
+numba-cuda, nvidia-cuda-nvcc-cu12 for NVVM and libdevice, nvidia-cuda-nvrtc-cu12, without which
+every kernel fails to compile):
 
-    pip install nvidia-cuda-nvcc-cu12
+    pip install -e '.[cuda-check]'
     python scripts/cuda_compile_check.py          # finds NVVM in that package by itself
+
+CI (`.ci/run`) runs it through tests/cuda/test_compile.py.
 
 Exit status 0 when everything compiled; the failures are listed otherwise.
 """

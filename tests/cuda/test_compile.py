@@ -2,8 +2,8 @@
 
 The simulator runs kernels as Python, so a kernel that numba cannot type or compile would pass
 there. `scripts/cuda_compile_check.py` compiles each kernel for every signature the backend uses.
-It needs NVVM, from a CUDA toolkit or from `pip install nvidia-cuda-nvcc-cu12`; without it the
-test is skipped (with that reason in the summary).
+It needs NVVM and NVRTC, from a CUDA toolkit or from the `cuda-check` extra; without them the test
+is skipped (with that reason in the summary). `.ci/run` installs the extra and runs this test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ HAVE_NVVM = bool(os.environ.get("CUDA_HOME") or os.environ.get("NUMBA_CUDA_NVVM"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_NVVM, reason="NVVM not found (pip install nvidia-cuda-nvcc-cu12 to compile-check the CUDA kernels)")
+@pytest.mark.skipif(not HAVE_NVVM, reason="NVVM not found (pip install -e '.[cuda-check]' to compile-check the CUDA kernels)")
 def test_every_cuda_kernel_compiles_to_ptx():
     environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     result = subprocess.run([sys.executable, str(REPOSITORY / "scripts" / "cuda_compile_check.py")], cwd=REPOSITORY,
