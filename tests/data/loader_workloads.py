@@ -125,3 +125,27 @@ class ParallelKernel(Dataset):
     def __getitem__(self, i):
         import numpy as np
         return float(_parallel_sum(np.arange(1000, dtype=np.float64) + i))
+
+
+class BigProducts(Dataset):
+    """Item i is sum(x @ ones) + sum(softmax(2 * x, 1)) for x = full((512, 512), i + 1), i.e.
+    512**3 * (i + 1) + 512: a matmul, a reduction, an elementwise op and a softmax, each big
+    enough to run on all threads in the main process."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        x = teachgrad.full((512, 512), float(i + 1))
+        return float((x @ teachgrad.ones(512, 512)).sum()) + float((x * 2).softmax(1).sum())
+
+
+class NumbaThreads(Dataset):
+    """Item i is the number of threads Numba's parallel kernels would use in this process."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        import numba
+        return numba.get_num_threads()

@@ -2,14 +2,19 @@
 
 import gc
 import os
+import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
 import pytest
 from loader_workloads import (
+    BigProducts,
     DiesAtThree,
     FailsAtThree,
     InitRecord,
+    NumbaThreads,
     ParallelKernel,
     Pids,
     ShardedRange,
@@ -93,9 +98,16 @@ def test_a_batch_that_cannot_be_pickled_is_an_error_in_the_main_process():
         list(DataLoader(Unpicklable(), batch_size=None, num_workers=1))
 
 
-def test_an_unpicklable_collate_fn_is_explained():
-    with pytest.raises(RuntimeError, match="picklable"):
-        list(DataLoader(Pids(), num_workers=1, collate_fn=lambda batch: batch))
+def test_an_unpicklable_collate_fn_is_explained_with_spawn():
+    with pytest.raises(RuntimeError, match="'spawn' start method they must be picklable"):
+        list(DataLoader(Pids(), num_workers=1, collate_fn=lambda batch: batch, multiprocessing_context="spawn"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_take_a_lambda_collate_fn_as_pytorch_on_linux():
+    # PyTorch 2.13 on Linux (fork) gives [2, 2] for the same loader; nothing is pickled
+    loader = DataLoader(Pids(), batch_size=2, num_workers=2, collate_fn=lambda batch: len(batch))
+    assert list(loader) == [2, 2]
 
 
 def test_iterable_dataset_workers_each_yield_their_share():
@@ -125,14 +137,74 @@ def test_persistent_workers_serve_every_epoch():
     assert first == second and len(first) == 2
 
 
-def test_workers_run_numba_parallel_kernels_after_the_main_process_ran_one():
+def test_forkserver_workers_run_their_own_parallel_kernels_after_the_main_process_ran_one():
     _parallel_sum(np.ones(4))  # GNU OpenMP is now running here; a forked child would be killed
-    assert list(DataLoader(ParallelKernel(), batch_size=None, num_workers=2)) == [499500.0, 500500.0]
+    loader = DataLoader(ParallelKernel(), batch_size=None, num_workers=2, multiprocessing_context="forkserver")
+    assert list(loader) == [499500.0, 500500.0]
 
 
-def test_choosing_fork_warns_that_it_is_unsafe_with_numba_parallel_kernels():
-    with pytest.warns(RuntimeWarning, match="fork"):
-        DataLoader(Pids(), num_workers=1, multiprocessing_context="fork")
+def test_workers_run_teachgrad_kernels_after_the_main_process_ran_threaded_ones():
+    x = teachgrad.full((512, 512), 1.0)
+    assert float((x @ x).sum()) == 512.0**3  # threaded matmul and sum: Numba's thread pool runs here
+    assert list(DataLoader(BigProducts(), batch_size=None, num_workers=2)) == [512**3 * k + 512 for k in (1, 2, 3, 4)]
+
+
+def test_each_worker_runs_kernels_on_one_thread_as_pytorch_workers_do():
+    assert list(DataLoader(NumbaThreads(), batch_size=None, num_workers=2)) == [1, 1]
+
+
+def run_script(tmp_path, source):
+    """Run `source` as a script file (python script.py) in tmp_path; return the finished process."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_script_without_a_main_guard_iterates_workers_after_threaded_kernels(tmp_path):
+    done = run_script(tmp_path, """
+        import os
+        import numba
+        import teachgrad
+        from teachgrad.utils.data import DataLoader, Dataset
+
+        class Products(Dataset):
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, i):
+                x = teachgrad.full((512, 512), float(i + 1))
+                return float((x @ teachgrad.ones(512, 512)).sum()), os.getpid()
+
+        x = teachgrad.full((512, 512), 1.0)
+        print("main", float((x @ x).sum()), numba.threading_layer() in ("omp", "tbb", "workqueue"))
+        for values, pids in DataLoader(Products(), batch_size=2, num_workers=2):
+            print(values.tolist(), os.getpid() not in pids.tolist())
+    """)
+    # 512**3 * (i + 1), exact in float32; True: the thread pool ran here, and batches came from other processes
+    assert (done.returncode, done.stdout) == (0, "main 134217728.0 True\n"
+                                              "[134217728.0, 268435456.0] True\n"
+                                              "[402653184.0, 536870912.0] True\n"), done.stderr
+
+
+def test_a_spawned_worker_that_cannot_import_the_dataset_class_says_so(tmp_path):
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        from teachgrad.utils.data import DataLoader, Dataset
+
+        class MyDataset(Dataset):
+            def __len__(self):
+                return 2
+
+            def __getitem__(self, i):
+                return i
+
+        list(DataLoader(MyDataset(), num_workers=1, multiprocessing_context="spawn"))
+    """)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    last_line = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1
+    assert "Caught AttributeError in DataLoader worker process 0 while loading the dataset" in done.stderr
+    assert "define them in a module it can import" in done.stderr
+    assert last_line.startswith("AttributeError: Can't get attribute 'MyDataset' on <module '__main__'")
 
 
 def test_persistent_workers_start_a_new_epoch_from_the_first_batch_after_an_abandoned_one():

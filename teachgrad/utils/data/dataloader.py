@@ -7,11 +7,12 @@ happens in the calling process. With `num_workers > 0` the main process still ru
 sampler, hands each batch's indices to a worker process in turn, and yields the finished
 batches in sampler order.
 
-Worker processes are started with 'forkserver' (or 'spawn' where there is no forkserver), never
-with 'fork': teachgrad's Numba kernels run on GNU OpenMP, and a process forked after an OpenMP
-kernel ran is killed when it runs one. Like every spawn-based program, a script that iterates a
-DataLoader with workers must keep its top-level code under `if __name__ == "__main__":`, and
-the dataset, `collate_fn` and `worker_init_fn` must be picklable (defined at module level).
+Worker processes start the way PyTorch's do: with 'fork' on Linux, so a script without an
+`if __name__ == "__main__":` guard runs and the dataset may be anything (a lambda, a class defined
+in a notebook); elsewhere with the platform's default, 'spawn', which re-imports the main module
+in every worker and needs the guard and a picklable dataset, `collate_fn` and `worker_init_fn`.
+Every worker runs teachgrad's kernels on one thread (see `worker.use_one_thread`), which is also
+what makes 'fork' safe after Numba's GNU OpenMP thread pool has started in this process.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import multiprocessing
 import multiprocessing.context
 import pickle
 import queue
+import sys
 import time
-import warnings
 from typing import Any, Callable
 
 from teachgrad import random as tg_random
@@ -40,16 +41,35 @@ from teachgrad.utils.data.sampler import (
 
 
 def _default_context() -> multiprocessing.context.BaseContext:
-    """'forkserver' where the platform has it, else 'spawn' (never 'fork', see the module doc).
+    """'fork' on Linux (as multiprocessing's default there, which PyTorch uses), else the
+    platform's default ('spawn' on Windows and macOS)."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
-    The fork server (started once, on first use) imports teachgrad before it forks workers,
-    so each worker starts without importing it again.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", "teachgrad.utils.data"])
-        return context
-    return multiprocessing.get_context("spawn")
+
+def _shared_with_workers(context: multiprocessing.context.BaseContext, objects: tuple) -> tuple | bytes:
+    """What each worker is given of the dataset, collate_fn and worker_init_fn: the objects
+    themselves for 'fork' (the child has a copy of this process), else their pickle, which the
+    worker loads itself so that it can report a failure to load them (`worker._load_shared`)."""
+    if context.get_start_method() == "fork":
+        return objects
+    try:
+        return pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError) as error:
+        raise RuntimeError(
+            "DataLoader: could not send the dataset, collate_fn and worker_init_fn to a worker process "
+            f"({error}). With num_workers > 0 and the {context.get_start_method()!r} start method they must "
+            "be picklable: defined at the top level of a module, not lambdas or local functions.") from error
+
+
+def _death_hint(start_method: str) -> str:
+    """What most often kills a worker started with `start_method`, and what to do."""
+    if start_method == "fork":
+        return ("A forked worker is killed when it runs a Numba parallel=True kernel of its own while this "
+                "process uses GNU OpenMP threads: use multiprocessing_context='forkserver' for such a dataset.")
+    return (f"If the script has no `if __name__ == '__main__':` guard, add one: {start_method!r} workers "
+            "re-import the main module.")
 
 
 class DataLoader:
@@ -61,6 +81,8 @@ class DataLoader:
       `sampler` or `batch_sampler` choose the order instead and exclude `shuffle`.
     - `num_workers > 0` loads in that many worker processes, `prefetch_factor` batches ahead per
       worker (default 2); worker i is seeded with `base_seed + i` (see `get_worker_info`).
+    - `multiprocessing_context` ('fork', 'spawn', 'forkserver' or a context object) chooses how
+      workers start; by default 'fork' on Linux, else the platform's default (see the module doc).
     - `pin_memory` (and `pin_memory_device`) are accepted for compatibility and do nothing:
       pinned memory only speeds up copies to a GPU, and batches here are made on the CPU.
     - `timeout` (seconds, with workers) raises RuntimeError when a batch takes longer.
@@ -140,10 +162,6 @@ class DataLoader:
             if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
                 raise TypeError("multiprocessing_context option should be a valid context object or a string "
                                 f"specifying the start method, but got {multiprocessing_context!r}")
-            if multiprocessing_context.get_start_method() == "fork":
-                warnings.warn("DataLoader with multiprocessing_context='fork': a worker that runs a Numba "
-                              "parallel kernel is killed if this process already ran one (GNU OpenMP is not "
-                              "fork-safe); the default, 'forkserver', is safe", RuntimeWarning, stacklevel=2)
 
         self.dataset = dataset
         self.batch_size = batch_size
@@ -283,25 +301,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._task_pipes: list = []
         self._workers: list = []
         self._shutdown = False
+        self._start_method = context.get_start_method()
+        shared = _shared_with_workers(context, (self._dataset, self._collate_fn, loader.worker_init_fn))
         for worker_id in range(self._num_workers):
             task_reader, task_writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_worker._worker_loop,
-                args=(self._is_iterable, self._dataset, task_reader, self._data_queue,
-                      self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
-                      loader.worker_init_fn, worker_id, self._num_workers),
+                args=(self._is_iterable, shared, task_reader, self._data_queue, self._auto_collation,
+                      self._drop_last, self._base_seed, worker_id, self._num_workers),
                 daemon=True,
             )
-            try:
-                process.start()
-            except (pickle.PicklingError, AttributeError, TypeError) as error:
-                task_reader.close()
-                task_writer.close()
-                self._shutdown_workers()
-                raise RuntimeError(
-                    "DataLoader: could not send the dataset, collate_fn and worker_init_fn to a worker "
-                    f"process ({error}). With num_workers > 0 they must be picklable: defined at the top "
-                    "level of a module, not lambdas or local functions.") from error
+            process.start()
             task_reader.close()  # the worker has its own copy now
             self._task_pipes.append(task_writer)
             self._workers.append(process)
@@ -401,9 +411,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if dead:
             codes = ", ".join(f"pid {w.pid}: exit code {w.exitcode}" for w in dead)
             self._shutdown_workers()
-            raise RuntimeError(
-                f"DataLoader worker ({codes}) exited unexpectedly (it crashed or was killed). If the script "
-                "has no `if __name__ == '__main__':` guard, add one: workers re-import the main module.")
+            raise RuntimeError(f"DataLoader worker ({codes}) exited unexpectedly (it crashed or was killed; "
+                               f"its error output above says why). {_death_hint(self._start_method)}")
 
     def _shutdown_workers(self) -> None:
         """Ask every worker to exit, wait briefly, terminate any that did not; close the queues."""

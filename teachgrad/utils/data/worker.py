@@ -5,7 +5,8 @@ that batch, and puts `(task_index, pickled batch)` on the result queue shared by
 exception is sent back as an `ExceptionWrapper` holding the worker's traceback text, which the
 main process re-raises. `None` on the task pipe (or the pipe closing) tells the worker to exit.
 A worker also exits by itself when its parent process is gone, so no worker outlives the
-program that started it.
+program that started it. A worker that cannot load the dataset, `collate_fn` or
+`worker_init_fn` it was sent answers every task with that error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 import sys
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -95,6 +96,34 @@ def seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
+def use_one_thread() -> None:
+    """Run this worker's kernels on one thread, as PyTorch's workers do (`torch.set_num_threads(1)`).
+
+    With one Numba thread the fast path calls its serial kernels (`fastpath.rows.chunk_count`
+    and the matmul's choice give 1), which never enter Numba's thread pool. That keeps workers
+    from competing for the cores, and keeps a forked worker alive: GNU OpenMP, Numba's threading
+    layer here, kills a child forked after the parent's pool started as soon as it enters the pool.
+    Numba is loaded only when a kernel first needs it: if it is not loaded yet, the environment
+    variable it reads at import sets its thread count instead.
+    """
+    numba = sys.modules.get("numba")
+    if numba is None:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
+    else:
+        numba.set_num_threads(1)
+
+
+def _load_shared(shared: tuple | bytes) -> tuple:
+    """The dataset, collate_fn and worker_init_fn: as given ('fork'), or loaded from their pickle."""
+    return pickle.loads(shared) if isinstance(shared, bytes) else shared
+
+
+_LOAD_ADVICE = ("while loading the dataset, collate_fn and worker_init_fn sent by the main process. A worker "
+                "started with 'spawn' or 'forkserver' imports their classes and functions by name: define them "
+                "in a module it can import (not in `python -c`, standard input or a notebook), or use "
+                "multiprocessing_context='fork' where the platform has it")
+
+
 def _pickled(data: Any, where: str) -> bytes:
     """`data` pickled here, so that a batch that cannot be pickled becomes an error the main
     process sees (a multiprocessing queue would pickle it in a background thread and lose it)."""
@@ -109,23 +138,28 @@ def _pickled(data: Any, where: str) -> bytes:
         return pickle.dumps(wrapper, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _worker_loop(is_iterable: bool, dataset: Any, task_pipe: Any, data_queue: Any,
-                 auto_collation: bool, collate_fn: Callable, drop_last: bool, base_seed: int,
-                 init_fn: Callable | None, worker_id: int, num_workers: int) -> None:
+def _worker_loop(is_iterable: bool, shared: tuple | bytes, task_pipe: Any, data_queue: Any,
+                 auto_collation: bool, drop_last: bool, base_seed: int, worker_id: int, num_workers: int) -> None:
     """The body of a worker process (see the module docstring)."""
     global _worker_info
     where = f"in DataLoader worker process {worker_id}"
     try:
+        use_one_thread()
         seed = seed_worker(base_seed, worker_id)
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         init_exception = None
         fetcher = None
         try:
-            if init_fn is not None:
-                init_fn(worker_id)
-            fetcher = create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
+            dataset, collate_fn, init_fn = _load_shared(shared)
         except Exception:
-            init_exception = ExceptionWrapper(where=where)
+            init_exception = ExceptionWrapper(where=f"{where} {_LOAD_ADVICE}")
+        else:
+            _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
+            try:
+                if init_fn is not None:
+                    init_fn(worker_id)
+                fetcher = create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
+            except Exception:
+                init_exception = ExceptionWrapper(where=where)
 
         iteration_end = False
         parent_pid = os.getppid()
@@ -142,14 +176,15 @@ def _worker_loop(is_iterable: bool, dataset: Any, task_pipe: Any, data_queue: An
                 break
             if isinstance(task, _ResumeIteration):
                 iteration_end = False
-                fetcher = create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
+                if init_exception is None:
+                    fetcher = create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last)
                 data_queue.put((task, pickle.dumps(None)))
                 continue
             if iteration_end:
                 continue  # the dataset ran out; the main process stops asking soon
             task_index, batch_indices = task
-            if init_exception is not None:
-                data, init_exception = init_exception, None
+            if init_exception is not None:  # the worker could not start: every task fails with it
+                data = init_exception
             else:
                 try:
                     data = fetcher.fetch(batch_indices)
