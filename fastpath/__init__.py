@@ -2,7 +2,7 @@
 
 `teachgrad.fastpath.cpu` is the `numba` CPU backend (see `teachgrad.backends`); the kernel
 modules next to it each hold one idea of what makes compiled code fast (`rows`, `elementwise`,
-`reduction`, `softmax`, `matmul`, `registers`, `gather`).
+`reduction`, `softmax`, `scan`, `matmul`, `registers`, `gather`).
 
 Two things happen here, before any kernel module imports Numba:
 

@@ -8,7 +8,7 @@ The loops themselves are in the kernel modules:
 
     elementwise.py  map, zip, where, casts         reduction.py  sum, prod, max, min, argmax, argmin
     matmul.py       batched matrix product         softmax.py    softmax and log-softmax
-    gather.py       take, scatter_add, put, assign
+    gather.py       take, scatter_add, put, assign scan.py       cumsum (running sums)
 
 Dtypes. Kernels are compiled once per dtype they compute in, and compiling costs about a second
 per kernel, so operations are routed through few dtypes, the way the reference's Python numbers
@@ -21,7 +21,9 @@ and it computes in float32 (matmul: `MATMUL_PARALLEL_FLOPS` multiply-adds, in fl
 float64). The other dtypes stay serial: float64 serves gradient checks on small tensors, int64
 and bool hold labels, indices and masks, and each threaded variant would add one to two
 seconds to the first, compiling run (measured: 62 s to compile everything with threaded
-float64 kernels, 53 s without).
+float64 kernels, 53 s without). "All threads" is `numba.get_num_threads()`, and when that is 1
+every primitive calls its serial kernel, never the threaded one on one thread: a DataLoader
+worker sets it to 1 and must never enter the thread pool (docs/performance.md, "Threading layers").
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import builtins
 import numba
 import numpy as np
 
-from teachgrad.fastpath import elementwise, gather, opcodes, reduction
+from teachgrad.fastpath import elementwise, gather, opcodes, reduction, scan
 from teachgrad.fastpath import matmul as matmul_kernels
 from teachgrad.fastpath import softmax as softmax_kernels
 from teachgrad.fastpath.rows import chunk_count, plan_kept, plan_rows
@@ -46,7 +48,7 @@ REDUCTIONS = opcodes.REDUCTIONS
 THREADED_DTYPES = (np.dtype(np.float32),)
 MATMUL_THREADED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 MATMUL_PARALLEL_FLOPS = 128 * 128 * 128
-INT64, BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+INT64, BOOL, FLOAT64 = np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.float64)
 
 # Placeholders for operands a kernel does not read (one per dtype, never written).
 _UNUSED = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64, np.int64, np.bool_)}
@@ -227,11 +229,15 @@ def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dt
 
 def _reduction_dtype(op: str, dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
     """The dtype a reduction accumulates in: sums and products of integers and bools exactly in
-    int64, of floats in the wider of the input and output floats; max/min/arg in x's dtype,
-    except bool, which uses int64 too (one compiled kernel less; the result is converted back)."""
+    int64; sums of floats in float64 (chunks of the line are summed in x's dtype first, see
+    `fastpath/reduction.py`), products of floats in the wider of the input and output floats;
+    max/min/arg in x's dtype, except bool, which uses int64 too (one compiled kernel less; the
+    result is converted back)."""
     if op in ("sum", "prod"):
         if not _is_float(dtype):
             return INT64
+        if op == "sum":
+            return FLOAT64
         return _wider_float(dtype, out_dtype) if _is_float(out_dtype) else dtype
     return INT64 if dtype == BOOL else dtype
 
@@ -252,6 +258,8 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarra
             raise IndexError(f"reduce {op}: dimension {dim} has size 0, so there is no {op} to take")
         fill = {"sum": 0, "prod": 1, "argmax": 0, "argmin": 0}[op]
         return np.full(n_out, fill, out_dtype)
+    if op == "sum" and x.storage.dtype == BOOL:  # the chunks of a line are summed in x's dtype
+        x = _as(x, INT64)
     values = np.empty(n_out, _reduction_dtype(op, x.storage.dtype, out_dtype))
     indices = np.empty(n_out, INT64)  # written by argmax/argmin only
     shape, strides = plan_kept(x.shape, x.strides, dim)
@@ -270,6 +278,20 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarra
     return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
 
 
+def _lines(x: StridedArray, dim: int) -> tuple:
+    """How softmax and cumsum walk the lines of x along `dim` (a 0-d x is one line of one
+    element): (x, size and stride of `dim`, elements after it, the kept dims' coalesced shape
+    and strides, whether neighbouring lines lie side by side in memory)."""
+    if len(x.shape) == 0:
+        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    dim %= len(x.shape)
+    size, step = x.shape[dim], x.strides[dim]
+    after = numel(x.shape[dim + 1:])
+    shape, strides = plan_kept(x.shape, x.strides, dim)
+    across = after > 1 and strides[-1] == 1 and step != 1
+    return x, size, step, after, shape, strides, across
+
+
 def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.ndarray:
     """Softmax (or log-softmax) along `dim`, shifted by the line maximum so exp cannot overflow."""
     out_dtype = np.dtype(out_dtype)
@@ -279,13 +301,7 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.nda
     out = np.empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    if len(x.shape) == 0:
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
-    dim %= len(x.shape)
-    size, step = x.shape[dim], x.strides[dim]
-    after = numel(x.shape[dim + 1:])
-    shape, strides = plan_kept(x.shape, x.strides, dim)
-    across = after > 1 and strides[-1] == 1 and step != 1
+    x, size, step, after, shape, strides, across = _lines(x, dim)
     lines = n // size
     chunks = _threads(n, compute)
     if chunks == 1:
@@ -294,6 +310,26 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.nda
     else:
         softmax_kernels.softmax_parallel(_storage(x), out, shape, strides, x.offset, step, size, after, bool(log),
                                          across, lines, chunks)
+    return _finish(out, out_dtype)
+
+
+def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
+    """Running sum along `dim`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (x's shape)."""
+    out_dtype = np.dtype(out_dtype)
+    compute = _arithmetic_dtype(x.storage.dtype, out_dtype)
+    x = _as(x, compute)
+    n = numel(x.shape)
+    out = np.empty(n, compute)
+    if n == 0:
+        return _finish(out, out_dtype)
+    x, size, step, after, shape, strides, across = _lines(x, dim)
+    zero = FLOAT64.type(0) if _is_float(compute) else compute.type(0)  # the running totals' dtype
+    lines = n // size
+    chunks = _threads(n, compute)
+    if chunks == 1:
+        scan.cumsum_rows(_storage(x), out, shape, strides, x.offset, step, size, after, across, zero, 0, lines)
+    else:
+        scan.cumsum_parallel(_storage(x), out, shape, strides, x.offset, step, size, after, across, zero, lines, chunks)
     return _finish(out, out_dtype)
 
 

@@ -15,6 +15,7 @@ layout (`cuda_layout.coalesce`), allocates the output and launches the kernel:
     cuda_elementwise.py  map, zip, comparisons, where, casts, fills
     cuda_reduce.py       sum, prod, max, min, argmax, argmin along a dim
     cuda_softmax.py      fused softmax and log-softmax
+    cuda_scan.py         cumsum (running sums), one thread per line
     cuda_matmul.py       tiled, batched matrix product
     cuda_gather.py       take, scatter_add (atomic), put, assign
 
@@ -36,6 +37,7 @@ from teachgrad.fastpath import opcodes
 from teachgrad.fastpath import cuda_gather as gather
 from teachgrad.fastpath import cuda_matmul as matmul_kernels
 from teachgrad.fastpath import cuda_reduce as reduction
+from teachgrad.fastpath import cuda_scan as scan
 from teachgrad.fastpath import cuda_softmax as softmax_kernels
 from teachgrad.fastpath.cuda_layout import MAX_BLOCKS, SIMULATOR, THREADS, blocks_for, coalesce
 from teachgrad.strides import StridedArray, contiguous_strides, numel
@@ -284,11 +286,14 @@ def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dt
 # --- reductions and softmax ---
 
 def _reduction_dtype(op: str, dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """What a reduction accumulates in: sums and products of integers and bools in int64, of
-    floats in the wider of the input and output floats; max/min/arg in x's dtype (bool: int64)."""
+    """What a reduction accumulates in: sums and products of integers and bools in int64; sums
+    of floats in float64 (the kernels convert as they add: see `cuda_reduce`), products of floats
+    in the wider of the input and output floats; max/min/arg in x's dtype (bool: int64)."""
     if op in ("sum", "prod"):
         if not _is_float(dtype):
             return INT64
+        if op == "sum":
+            return FLOAT64
         return _wider_float(dtype, out_dtype) if _is_float(out_dtype) else dtype
     return INT64 if dtype == BOOL else dtype
 
@@ -311,15 +316,17 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype):
         if op in ("max", "min"):
             raise IndexError(f"reduce {op}: dimension {dim} has size 0, so there is no {op} to take")
         return full(n_out, {"sum": 0, "prod": 1, "argmax": 0, "argmin": 0}[op], out_dtype)
-    x = _as(x, _reduction_dtype(op, x.storage.dtype, out_dtype))
+    accumulate = _reduction_dtype(op, x.storage.dtype, out_dtype)
+    if not (op == "sum" and _is_float(x.storage.dtype)):  # float sums read x as it is
+        x = _as(x, accumulate)
     kept_shape, (kept_strides,) = coalesce(_without(x.shape, dim), _without(x.strides, dim))
     step = x.strides[dim]
-    code = REDUCTIONS[op]
-    values, indices = empty(n_out, x.storage.dtype), empty(n_out, INT64)
+    code, zero = REDUCTIONS[op], accumulate.type(0)
+    values, indices = empty(n_out, accumulate), empty(n_out, INT64)
     lines_side_by_side = step != 1 and kept_strides[-1] == 1 and n_out > 1
     if lines_side_by_side and (n_out >= size or n_out >= 2 * THREADS):
         reduction.reduce_columns_kernel[blocks_for(n_out), THREADS](code, x.storage, values, indices, kept_shape,
-                                                                    kept_strides, x.offset, size, step)
+                                                                    kept_strides, x.offset, size, step, zero)
     else:
         parts = 1
         if n_out < REDUCE_TARGET_BLOCKS and size > SPLIT_LENGTH:
@@ -327,18 +334,30 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype):
         part_len = -(-size // parts)
         parts = -(-size // part_len)
         if parts > 1:  # first pass: one result per part of each line
-            partial, partial_at = empty(n_out * parts, x.storage.dtype), empty(n_out * parts, INT64)
+            partial, partial_at = empty(n_out * parts, accumulate), empty(n_out * parts, INT64)
             reduction.reduce_lines_kernel[min(n_out * parts, MAX_BLOCKS), THREADS](
                 code, x.storage, partial_at, False, partial, partial_at, kept_shape, kept_strides, x.offset, size, step,
-                parts, part_len)
+                parts, part_len, zero)
             # second pass: each line's `parts` results, side by side, with their indices
             reduction.reduce_lines_kernel[min(n_out, MAX_BLOCKS), THREADS](
-                code, partial, partial_at, True, values, indices, (n_out,), (parts,), 0, parts, 1, 1, parts)
+                code, partial, partial_at, True, values, indices, (n_out,), (parts,), 0, parts, 1, 1, parts, zero)
         else:
             reduction.reduce_lines_kernel[min(n_out, MAX_BLOCKS), THREADS](
                 code, x.storage, indices, False, values, indices, kept_shape, kept_strides, x.offset, size, step, 1,
-                size)
+                size, zero)
     return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
+
+
+def _lines(x: StridedArray, dim: int) -> tuple:
+    """How softmax and cumsum walk the lines of x along `dim` (a 0-d x is one line of one
+    element): (x, size and stride of `dim`, elements after it, the kept dims' coalesced shape
+    and strides)."""
+    if len(x.shape) == 0:
+        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    size, step = x.shape[dim], x.strides[dim]
+    after = numel(x.shape[dim + 1:])
+    kept_shape, (kept_strides,) = coalesce(_without(x.shape, dim), _without(x.strides, dim))
+    return x, size, step, after, kept_shape, kept_strides
 
 
 def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype):
@@ -350,13 +369,25 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype):
     out = empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    if len(x.shape) == 0:
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
-    size, step = x.shape[dim], x.strides[dim]
-    after = numel(x.shape[dim + 1:])
-    kept_shape, (kept_strides,) = coalesce(_without(x.shape, dim), _without(x.strides, dim))
+    x, size, step, after, kept_shape, kept_strides = _lines(x, dim)
     softmax_kernels.softmax_kernel[min(n // size, MAX_BLOCKS), THREADS](
-        x.storage, out, kept_shape, kept_strides, x.offset, size, step, after, bool(log), compute.type(0))
+        x.storage, out, kept_shape, kept_strides, x.offset, size, step, after, bool(log))
+    return _finish(out, out_dtype)
+
+
+def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype):
+    """Running sum along `dim`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (x's shape)."""
+    out_dtype = np.dtype(out_dtype)
+    compute = _arithmetic_dtype(x.storage.dtype, out_dtype)
+    x = _as(x, compute)
+    n = numel(x.shape)
+    out = empty(n, compute)
+    if n == 0:
+        return _finish(out, out_dtype)
+    x, size, step, after, kept_shape, kept_strides = _lines(x, dim)
+    zero = FLOAT64.type(0) if _is_float(compute) else compute.type(0)  # the running totals' dtype
+    scan.cumsum_kernel[blocks_for(n // size), THREADS](x.storage, out, kept_shape, kept_strides, x.offset, size, step,
+                                                       after, zero)
     return _finish(out, out_dtype)
 
 

@@ -131,7 +131,7 @@ def _store_unary(op, x, out, i):
     elif op == SIGMOID:
         out[i] = _sigmoid(x)
     elif op == RELU:
-        out[i] = x if x > 0 else x * 0  # x * 0 keeps NaN a NaN
+        out[i] = 0 if x < 0 else x  # NaN and -0.0 pass through (x * 0 would give -0.0 for x < 0)
     elif op == ABS:
         out[i] = abs(x)
     elif op == SIGN:

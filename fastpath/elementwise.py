@@ -66,8 +66,8 @@ def _sign(x):
 
 @njit(inline="always")
 def _relu(x):
-    """x if x > 0 else 0 (as x * 0, so NaN stays NaN and the type is x's)."""
-    return x if x > 0 else x * 0
+    """0 where x < 0, else x (so NaN stays NaN, and -0.0 stays -0.0, as in PyTorch; never x * 0 = -0.0)."""
+    return 0 if x < 0 else x
 
 
 @njit(inline="always")

@@ -36,6 +36,7 @@ def _warm_dtype(dtype, shape: tuple) -> None:
     for op in cpu.REDUCTIONS:
         out = np.int64 if op in ("argmax", "argmin") or (op in ("sum", "prod") and np.dtype(dtype).kind in "bi") else dtype
         cpu.reduce(op, x, 0, out)
+    cpu.cumsum(x, 0, np.int64 if np.dtype(dtype).kind in "bi" else dtype)
     if np.dtype(dtype).kind == "f":
         cpu.softmax(x, len(shape) - 1, False, dtype)
         cpu.softmax(x, 0, True, dtype)

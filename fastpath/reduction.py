@@ -18,6 +18,14 @@ The kept dimensions are walked with the row helpers of `fastpath/rows.py`; a lin
 Strided lines are read through `rows.load_block` (copied into a small contiguous scratch
 block), so the loops only ever see contiguous memory.
 
+Accurate sums (blocked summation). Adding 1e7 float32 numbers one after the other into one
+float32 total loses digits: once the total is large, each small addend is rounded to the
+total's precision (`full((10**7,), 0.1).sum()` came out as 999198). The sums here add at most
+`SUM_CHUNK` elements of a line (or `SUM_ROWS` rows, across) in x's dtype, where SIMD keeps many
+short partial sums, and add each chunk's sum into `values`, which for float sums is float64
+(`fastpath.cpu` allocates it so): the error then no longer grows with the length of the line,
+like numpy's pairwise summation, and the inner loops stay float32 SIMD code.
+
 NaN rules (as the reference): max/min are NaN when the line holds a NaN; argmax/argmin return
 the index of the first NaN, else of the first largest (smallest) value.
 
@@ -35,6 +43,11 @@ from teachgrad.fastpath.rows import BLOCK, chunk_bounds, first_row, load_block, 
 
 from teachgrad.fastpath.opcodes import ARGMAX, ARGMIN, MAX, PROD, SUM  # the codes (shared: opcodes.py)
 
+# Elements of a line summed in x's dtype before the chunk's sum goes into the wider total (the
+# SIMD partial sums of a chunk then hold at most 64 elements each), and rows of the across loop.
+SUM_CHUNK = BLOCK
+SUM_ROWS = 32
+
 
 @njit(inline="always")
 def _replaces(op, best, value):
@@ -49,20 +62,54 @@ def _replaces(op, best, value):
 
 
 @njit(inline="always")
+def _chunk_sum(block, zero):
+    """zero + block[0] + block[1] + ... in block's dtype (reassociated into SIMD partial sums)."""
+    total = zero
+    for j in range(block.size):
+        total += block[j]
+    return total
+
+
+@njit(inline="always")
+def _sum_across(x, start, step, k0, k1, partial, values):
+    """Sum n = values.size neighbouring lines at once: SUM_ROWS rows at a time into `partial`
+    (x's dtype), each such partial sum then added into values (float64 for float sums)."""
+    n = values.size
+    for j in range(n):
+        values[j] = 0
+    for k in range(k0, k1, SUM_ROWS):
+        first = x[start + k * step:start + k * step + n]
+        for j in range(n):
+            partial[j] = first[j]
+        for r in range(k + 1, min(k + SUM_ROWS, k1)):
+            row = x[start + r * step:start + r * step + n]
+            for j in range(n):
+                partial[j] += row[j]
+        for j in range(n):
+            values[j] += partial[j]
+
+
+@njit(inline="always")
 def _reduce_along(op, x, start, step, k0, k1, scratch, values, indices, i):
     """Reduce the line x[start + k * step], k0 <= k < k1, into values[i] (and indices[i])."""
-    if op == SUM or op == PROD:
-        values[i] = 0 if op == SUM else 1
+    if op == SUM:
+        values[i] = 0
+        total = values[i]  # in values' dtype: float64 for float sums
+        scratch[0] = 0
+        zero = scratch[0]  # in x's dtype, where each chunk is summed
+        for k in range(k0, k1, SUM_CHUNK):
+            n = min(SUM_CHUNK, k1 - k)
+            total += _chunk_sum(load_block(x, start + k * step, step, n, scratch), zero)
+        values[i] = total
+        return
+    if op == PROD:
+        values[i] = 1
         total = values[i]
         for k in range(k0, k1, BLOCK):
             n = min(BLOCK, k1 - k)
             block = load_block(x, start + k * step, step, n, scratch)
-            if op == SUM:
-                for j in range(n):
-                    total += block[j]
-            else:
-                for j in range(n):
-                    total *= block[j]
+            for j in range(n):
+                total *= block[j]
         values[i] = total
         return
     best, where = x[start + k0 * step], k0
@@ -79,8 +126,8 @@ def _reduce_along(op, x, start, step, k0, k1, scratch, values, indices, i):
 
 @njit(inline="always")
 def _reduce_across(op, x, start, step, k0, k1, values, indices):
-    """Reduce n = values.size neighbouring lines (contiguous in memory) at once; `indices` is
-    only read and written for argmax/argmin."""
+    """Reduce n = values.size neighbouring lines (contiguous in memory) at once, for every
+    operation but the sum (`_sum_across`); `indices` is only read and written for argmax/argmin."""
     n = values.size
     first = x[start + k0 * step:start + k0 * step + n]
     for j in range(n):
@@ -91,10 +138,7 @@ def _reduce_across(op, x, start, step, k0, k1, values, indices):
             indices[j] = k0
     for k in range(k0 + 1, k1):
         row = x[start + k * step:start + k * step + n]
-        if op == SUM:
-            for j in range(n):
-                values[j] += row[j]
-        elif op == PROD:
+        if op == PROD:
             for j in range(n):
                 values[j] *= row[j]
         elif arg:
@@ -129,8 +173,11 @@ def reduce_rows(op, x, values, indices, shape, strides, offset, step, k0, k1, lo
         if across:
             for j in range(0, length, BLOCK):
                 n = min(BLOCK, length - j)
-                _reduce_across(op, x, start + j, step, k0, k1,
-                               values[flat + j:flat + j + n], indices[flat + j:flat + j + n])
+                if op == SUM:
+                    _sum_across(x, start + j, step, k0, k1, scratch[:n], values[flat + j:flat + j + n])
+                else:
+                    _reduce_across(op, x, start + j, step, k0, k1,
+                                   values[flat + j:flat + j + n], indices[flat + j:flat + j + n])
         else:
             for j in range(length):
                 _reduce_along(op, x, start + j * inner_step, step, k0, k1, scratch, values, indices, flat + j)

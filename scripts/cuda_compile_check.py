@@ -46,7 +46,7 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0"):
 
 from numba import cuda, types  # noqa: E402  (after the environment is set)
 
-from teachgrad.fastpath import cuda_elementwise, cuda_gather, cuda_matmul, cuda_reduce, cuda_softmax  # noqa: E402
+from teachgrad.fastpath import cuda_elementwise, cuda_gather, cuda_matmul, cuda_reduce, cuda_scan, cuda_softmax  # noqa: E402
 
 CC = (7, 5)  # the oldest architecture the pip NVVM (CUDA 12.9) compiles for
 DTYPES = {"float32": types.float32, "float64": types.float64, "int64": types.int64, "bool": types.boolean}
@@ -96,15 +96,19 @@ def signatures():
             yield f"assign {name} {ndim}d", cuda_gather.assign_kernel, (arr, arr, INT, shape, shape, INT, shape, INT)
             yield f"put {name} {ndim}d", cuda_gather.put_kernel, (arr, array(INT), arr, shape, shape, INT)
             if name != "bool":
-                yield f"reduce lines {name} {ndim}d", cuda_reduce.reduce_lines_kernel, (
-                    INT, arr, array(INT), BOOL, arr, array(INT), shape, shape, INT, INT, INT, INT, INT)
-                yield f"reduce columns {name} {ndim}d", cuda_reduce.reduce_columns_kernel, (
-                    INT, arr, arr, array(INT), shape, shape, INT, INT, INT)
+                for acc in (t, types.float64) if name == "float32" else (t,):  # float32 sums add in float64
+                    yield f"reduce lines {name}->{acc} {ndim}d", cuda_reduce.reduce_lines_kernel, (
+                        INT, arr, array(INT), BOOL, array(acc), array(INT), shape, shape, INT, INT, INT, INT, INT, acc)
+                    yield f"reduce columns {name}->{acc} {ndim}d", cuda_reduce.reduce_columns_kernel, (
+                        INT, arr, array(acc), array(INT), shape, shape, INT, INT, INT, acc)
                 yield f"scatter_add {name} {ndim}d", cuda_gather.scatter_add_kernel, (arr, array(INT), arr, shape, shape, INT)
                 yield f"matmul {name} batch {ndim}d", cuda_matmul.matmul_kernel, (
                     arr, arr, arr, INT, INT, INT, shape, shape, INT, shape, INT, INT, INT, INT, INT)
+            if name != "bool":  # running totals: float64 for floats, int64 for integers
+                total = types.int64 if name == "int64" else types.float64
+                yield f"cumsum {name} {ndim}d", cuda_scan.cumsum_kernel, (arr, arr, shape, shape, INT, INT, INT, INT, total)
             if name in ("float32", "float64"):
-                yield f"softmax {name} {ndim}d", cuda_softmax.softmax_kernel, (arr, arr, shape, shape, INT, INT, INT, INT, BOOL, t)
+                yield f"softmax {name} {ndim}d", cuda_softmax.softmax_kernel, (arr, arr, shape, shape, INT, INT, INT, INT, BOOL)
     for name, t in DTYPES.items():
         yield f"fill {name}", cuda_elementwise.fill_kernel, (array(t), t)
         for out_name, out in DTYPES.items():

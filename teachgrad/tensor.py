@@ -20,13 +20,13 @@ from teachgrad.autograd.grad_mode import is_grad_enabled, no_grad
 from teachgrad.autograd.variable import Variable
 from teachgrad.device import CPU, device as Device
 from teachgrad.functions import elementwise as ew
-from teachgrad.functions import indexing, linalg, reduction, sorting, views
+from teachgrad.functions import indexing, linalg, reduction, scan, sorting, views
 from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
 from teachgrad.functions.dispatch import run_assign, run_map, run_reduce
 from teachgrad.random import resolve
 from teachgrad.strides import (
-    StridedArray, broadcast_shapes, broadcast_strides, contiguous_strides, infer_shape, is_contiguous, normalize_dim,
-    normalize_dims, numel, view_strides,
+    StridedArray, broadcast_shapes, broadcast_strides, check_no_internal_overlap, contiguous_strides, infer_shape,
+    is_contiguous, normalize_dim, normalize_dims, numel, view_strides,
 )
 from teachgrad.tensor_format import format_tensor
 
@@ -116,6 +116,7 @@ class Tensor(Variable):
         """`value` (a tensor or a number) as a tensor of `dtype` on this device, for a kernel."""
         if isinstance(value, Tensor):
             return value if value._dtype is dtype else run_map("identity", value, dtype)
+        dtypes.check_fits(value, dtype)
         return Tensor._make(number_storage(self._device, value, dtype.numpy), (), None, 0, dtype, self._device)
 
     def _strided(self, shape: tuple | None = None) -> StridedArray:
@@ -328,6 +329,9 @@ class Tensor(Variable):
     def _version_value(self) -> int:
         return self._version.value
 
+    def _metadata(self) -> tuple:
+        return tuple(self._shape), self._dtype, self._device
+
     def _check_history(self) -> None:
         """Refuse to record on a tensor whose values changed in place after its history was made."""
         if self.grad_fn is not None and self._history_version != self._version.value:
@@ -472,6 +476,7 @@ class Tensor(Variable):
     def ge(self, other): return ew.compare("ge", self, other)
     def logical_and(self, other): return ew.logical("logical_and", self, other)
     def logical_or(self, other): return ew.logical("logical_or", self, other)
+    def logical_xor(self, other): return ew.compare("ne", self != 0, other != 0)
     def logical_not(self): return run_map("logical_not", self, dtypes.bool_)
     def isnan(self): return ew.compare("ne", self, self)
     def isinf(self): return self.abs() == float("inf")
@@ -493,7 +498,9 @@ class Tensor(Variable):
     def where(self, condition, other): return ew.Where.apply(condition, self, other)
 
     def masked_fill(self, mask, value):
-        return ew.Where.apply(mask, self._as_operand(value, self._dtype) if not isinstance(value, Tensor) else value, self)
+        """self with value where mask is true; the result keeps self's dtype (value is converted to it)."""
+        value = value.to(self._dtype) if isinstance(value, Tensor) else self._as_operand(value, self._dtype)
+        return ew.Where.apply(mask, value, self)
 
     # reductions ------------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -508,7 +515,7 @@ class Tensor(Variable):
         return reduction.Var.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        return reduction.Std.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
     def prod(self, dim=None, keepdim=False):
         if self.requires_grad and is_grad_enabled():
@@ -562,31 +569,24 @@ class Tensor(Variable):
         return reduction.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim))
 
     def norm(self, p="fro", dim=None, keepdim=False):
-        """The p-norm over dim (all elements when None), composed: (sum |x|**p) ** (1/p)."""
+        """The p-norm over dim (all elements when None): (sum |x|**p) ** (1/p), max |x| for p = inf."""
         x = _floating(self)
-        if p in ("fro", 2):
-            return (x * x).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return x.abs().sum(dim, keepdim)
         if p == math.inf:
             return x.abs().amax(dim, keepdim)
         if p == -math.inf:
             return x.abs().amin(dim, keepdim)
         if p == 0:
             return (x != 0).to(x.dtype).sum(dim, keepdim)
-        if isinstance(p, str):
+        if isinstance(p, str) and p != "fro":
             raise RuntimeError(f"norm: p={p!r} is not supported; use a number or 'fro'")
-        return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        return reduction.Norm.apply(x, _reduced_dims(dim, self.ndim), keepdim, 2 if p == "fro" else p)
 
     def cumsum(self, dim, dtype=None):
-        """Running sum along dim, composed: (x with dim moved last) @ U, U[j, i] = 1 where j <= i."""
+        """Running sum along dim (Cumsum); bool and integer tensors sum to int64, as in PyTorch."""
         x = self.to(dtype) if dtype is not None else self if self._dtype.is_floating_point else self.to(dtypes.int64)
         if x.ndim == 0:
             return x.clone()
-        d = normalize_dim(dim, self.ndim)
-        n = x.shape[d]
-        upper = _from_array(np.triu(np.ones((n, n), dtype=x.dtype.numpy)), self._device, False)
-        return (x.transpose(d, -1) @ upper).transpose(d, -1)
+        return scan.Cumsum.apply(x, normalize_dim(dim, self.ndim))
 
     # sorting and selecting (indices on the host: functions/sorting.py) -------------------------------
     def sort(self, dim=-1, descending=False, stable=False):
@@ -833,7 +833,8 @@ class Tensor(Variable):
 
     def index_select(self, dim, index):
         d = normalize_dim(dim, self.ndim)
-        return self[(slice(None),) * d + (index,)]
+        indexing.check_index_select(self, d, index)
+        return self[(slice(None),) * d + (index.reshape(-1),)]
 
     def masked_select(self, mask):
         return self.expand(_broadcast(self, mask))[mask.expand(_broadcast(self, mask))]
@@ -869,13 +870,18 @@ class Tensor(Variable):
             base._history_version = self._version.value
         return self
 
-    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others, replaces: bool = False) -> "Tensor":
+    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others, replaces: bool = False,
+                 one_value: bool = False) -> "Tensor":
         """Run `compute` and write its result into this tensor's storage.
 
         When autograd records it, compute runs on a clone (so values saved for backward stay
         intact) and this tensor takes the result's history. `replaces` marks results that ignore
         the old values (fill_, copy_): the old history then receives a zero gradient, as in PyTorch.
+        Elements sharing memory (an expanded view) are refused, as in PyTorch, except by ops that
+        write `one_value` (fill_, masked_fill_), which PyTorch allows there.
         """
+        if not one_value:
+            check_no_internal_overlap(self._shape, self._layout_strides)
         if self._recording_inplace(*others):
             old = self.clone()
             result = self._castable(compute(old))
@@ -890,7 +896,8 @@ class Tensor(Variable):
     def _castable(self, result: "Tensor") -> "Tensor":
         """Refuse to write a result of a higher dtype category into this tensor (float into int64, ...)."""
         if result.dtype.category > self._dtype.category:
-            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self._dtype}")
+            raise RuntimeError(f"result type {result.dtype.scalar_type} can't be cast to the desired output type "
+                               f"{self._dtype.scalar_type}")
         return result
 
     def add_(self, other, alpha=1): return self._inplace(lambda t: t.add(other, alpha), other)
@@ -904,25 +911,33 @@ class Tensor(Variable):
     def relu_(self): return self._inplace(lambda t: t.relu())
     def sqrt_(self): return self._inplace(lambda t: t.sqrt())
     def exp_(self): return self._inplace(lambda t: t.exp())
-    def masked_fill_(self, mask, value): return self._inplace(lambda t: t.masked_fill(mask, value), value)
+    def masked_fill_(self, mask, value): return self._inplace(lambda t: t.masked_fill(mask, value), value, one_value=True)
     def copy_(self, src): return self._inplace(lambda t: src.to(self._dtype).expand(self._shape), src, replaces=True)
     def addcmul_(self, a, b, value=1): return self._inplace(lambda t: t + a * b * value, a, b)
     def addcdiv_(self, a, b, value=1): return self._inplace(lambda t: t + a / b * value, a, b)
     def lerp_(self, end, weight): return self._inplace(lambda t: t + (end - t) * weight, end)
 
     def fill_(self, value):
-        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value, replaces=True)
+        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value, replaces=True,
+                             one_value=True)
 
     def zero_(self): return self.fill_(0)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
+        self._require_floating("uniform_")
         return self._fill_random(resolve(generator).uniform(self._shape, a, b))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
+        self._require_floating("normal_")
         return self._fill_random(resolve(generator).normal(self._shape, mean, std))
 
+    def _require_floating(self, name: str) -> None:
+        if not self._dtype.is_floating_point:
+            raise NotImplementedError(f"{name} is only implemented for floating-point tensors, got {self._dtype}")
+
     def bernoulli_(self, p=0.5, generator=None):
-        return self._fill_random(resolve(generator).uniform(self._shape) < p)
+        probs = p.detach()._host_array() if isinstance(p, Tensor) else p
+        return self._fill_random(resolve(generator).bernoulli(self._shape, probs))
 
     def _fill_random(self, values: np.ndarray) -> "Tensor":
         drawn = Tensor._make(np.array(values, dtype=self._dtype.numpy).reshape(-1), self._shape, None, 0, self._dtype)

@@ -126,7 +126,7 @@ def test_backend_has_the_reference_operation_names():
 
 
 def test_backend_exposes_every_primitive():
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "take", "scatter_add", "assign", "put"):
+    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put"):
         assert callable(getattr(cpu, name))
 
 
@@ -424,6 +424,34 @@ def test_softmax_above_parallel_threshold_matches_numpy(dim, log, rng):
     lse = np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     want = (shifted - lse) if log else np.exp(shifted - lse)
     assert_same(cpu.softmax(x, dim, log, F32), want.astype(F32).reshape(-1))
+
+
+# --- cumsum ---
+
+def cumsum_out(dtype):
+    return I64 if dtype in (I64, BOOL) else dtype
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cumsum_matches_reference(dtype, layout, dim, rng):
+    x = make(rng, dtype, layout)
+    out = cumsum_out(dtype)
+    assert_same(cpu.cumsum(x, dim, out), reference.cumsum(x, dim, out))
+
+
+def test_cumsum_of_empty_and_0d_tensors():
+    empty = StridedArray(np.zeros(0, F32), (0, 3), (3, 1), 0)
+    assert cpu.cumsum(empty, 0, F32).shape == (0,)
+    scalar = StridedArray(np.array([4.0, 2.5], F32), (), (), 1)
+    assert_same(cpu.cumsum(scalar, 0, F32), np.array([2.5], F32))
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cumsum_above_parallel_threshold_matches_numpy(dim, rng):
+    x = make(rng, F32, "contiguous", shape=(BIG, BIG))
+    assert_same(cpu.cumsum(x, dim, F32), np.cumsum(dense(x).astype(F64), dim).astype(F32).reshape(-1))
 
 
 # --- take, scatter_add, assign ---

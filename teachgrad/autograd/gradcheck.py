@@ -49,7 +49,11 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float) -> list[
                 minus = _flat_values(_outputs(fn, inputs))
             values[j] = original
             columns.append((plus - minus) / (2 * eps))
-        jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((0, 0)))
+        if columns:
+            jacobians.append(np.stack(columns, axis=1))
+        else:  # an empty input: no columns, one row per output element
+            with no_grad():
+                jacobians.append(np.zeros((_flat_values(_outputs(fn, inputs)).size, 0)))
     return jacobians
 
 

@@ -13,6 +13,7 @@ The primitives (every backend implements exactly these, with these signatures):
     reduce(op, x, dim, out_dtype)         reduce x along dim to size 1     ops: REDUCTIONS
     matmul(a, b, out_dtype)               (*batch, n, k) @ (*batch, k, m) -> (*batch, n, m)
     softmax(x, dim, log, out_dtype)       exp(x - max) / sum(exp(x - max)) along dim (or its log)
+    cumsum(x, dim, out_dtype)             out[..., i, ...] = sum_{j <= i} x[..., j, ...] along dim
     take(x, positions, out_dtype)         out[i] = x.storage[positions[i]]
     scatter_add(size, positions, values, out_dtype)
                                           out = zeros(size); out[positions[i]] += values[i]
@@ -74,7 +75,7 @@ def _sign(x):
 
 
 def _relu(x):
-    return x if x > 0 else x * 0  # x * 0 keeps the type (int or float)
+    return 0 if x < 0 else x  # 0, not x * 0 (which is -0.0); -0.0 and NaN pass through, as in PyTorch
 
 
 def _erf_gelu(x: float) -> float:
@@ -90,6 +91,8 @@ def _div(a, b):
 
 
 def _pow(a, b):
+    if isinstance(a, int) and isinstance(b, int) and b >= 0:
+        return pow(a, b, 2**64)  # int64 keeps the low 64 bits only (wrap_int64 then gives the sign)
     try:
         result = a**b
     except ZeroDivisionError:  # 0 ** negative
@@ -188,7 +191,22 @@ REDUCTIONS = {
 }
 
 
+def wrap_int64(value):
+    """value as an int64 element holds it, as numba's compiled code (and PyTorch) give it.
+
+    An integer wraps around modulo 2**64 into [-2**63, 2**63) (two's complement): 2**63 becomes
+    -2**63. A float is truncated toward zero; one int64 cannot hold (inf, nan, |x| >= 2**63)
+    becomes -2**63, the value the CPU's conversion instruction gives.
+    """
+    if isinstance(value, float):
+        return int(value) if -(2.0**63) <= value < 2.0**63 else -(2**63)  # nan fails the test too
+    return (value + 2**63) % 2**64 - 2**63
+
+
 def _result(values: list, out_dtype: np.dtype) -> np.ndarray:
+    """The computed Python values as a flat array of out_dtype (Python ints are unbounded: wrap them)."""
+    if out_dtype == np.int64:
+        values = [wrap_int64(v) for v in values]
     return np.array(values, dtype=out_dtype).reshape(-1)
 
 
@@ -280,6 +298,28 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.nda
         for k in range(size):
             value = row[k] - peak - math.log(total) if log else exps[k] / total
             result[out_start + k * out_step] = value
+    return _result(result, out_dtype)
+
+
+def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
+    """Running sum along `dim`: out[..., i, ...] = x[..., 0, ...] + ... + x[..., i, ...].
+
+    Each row along `dim` (as in `reduce`) is walked once, adding each element to a running total
+    and writing the total. The output has x's shape, row-major: there, a row's elements are
+    `out_step` apart (the number of elements of the dimensions after `dim`).
+    """
+    values = x.storage.tolist()
+    size, step = x.shape[dim], x.strides[dim]
+    result = [0] * numel(x.shape)
+    out_step = numel(x.shape[dim + 1 :])
+    row_shape = x.shape[:dim] + (1,) + x.shape[dim + 1 :]
+    for row_number, index in enumerate(all_indices(row_shape)):
+        start = position(index, x.strides, x.offset)
+        out_start = (row_number // out_step) * size * out_step + row_number % out_step
+        total = 0
+        for k in range(size):
+            total += values[start + k * step]
+            result[out_start + k * out_step] = total
     return _result(result, out_dtype)
 
 

@@ -75,6 +75,12 @@ def run_softmax(x: Any, dim: int, log: bool) -> Any:
     return x._from_buffer(buffer, x.shape, x.dtype)
 
 
+def run_cumsum(x: Any, dim: int) -> Any:
+    """Running sum along one dim (x's shape and dtype)."""
+    buffer = kernels(x).cumsum(x._strided(), dim, x.dtype.numpy)
+    return x._from_buffer(buffer, x.shape, x.dtype)
+
+
 def run_take(x: Any, positions: np.ndarray, shape: tuple) -> Any:
     """out (of `shape`) = x.storage[positions], positions given in storage coordinates."""
     buffer = kernels(x).take(x._strided(), positions.reshape(-1), x.dtype.numpy)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from teachgrad.dtypes import bool_, float32, float64, int64
-from teachgrad.functions.broadcast import describe, floating, grad_for, promote
+from teachgrad.functions.broadcast import describe, floating, grad_for, is_tensor, promote
 from teachgrad.functions.dispatch import run_map, run_where, run_zip
 from teachgrad.autograd.function import Function
 
@@ -48,12 +48,24 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_bool_subtraction(a, b)
         ctx.meta = describe(a), describe(b)
         return run_zip("sub", *promote(a, b))
 
     @staticmethod
     def backward(ctx, g):
         return _grads(ctx, g, -g if ctx.needs_input_grad[1] else None)
+
+
+def _refuse_bool_subtraction(a: Any, b: Any) -> None:
+    """PyTorch has no `-` for bool tensors: a mask is inverted with `~`, two masks differ by logical_xor."""
+    is_bool = [isinstance(o, bool) or (is_tensor(o) and o.dtype is bool_) for o in (a, b)]
+    if all(is_bool):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `logical_xor()` operator instead.")
+    if any(is_tensor(o) and o.dtype is bool_ for o in (a, b)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 class Mul(Function):
@@ -229,7 +241,7 @@ class Clamp(Function):
             inside = inside & (x >= ctx.low)
         if ctx.high is not None:
             inside = inside & (x <= ctx.high)
-        return g * inside, None, None
+        return g.masked_fill(inside.logical_not(), 0.0), None, None
 
 
 class ToDtype(Function):
@@ -265,7 +277,8 @@ class Neg(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype is bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported.")
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         return run_map("neg", x)
 
     @staticmethod
@@ -391,7 +404,7 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     """forward:  out = max(x, 0)
-    backward: dL/dx = g where x > 0, else 0
+    backward: dL/dx = g where x > 0 or x is NaN, else +0.0      (never -0.0, as in PyTorch)
     """
 
     @staticmethod
@@ -402,7 +415,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (x > 0)
+        return g.masked_fill(x <= 0, 0.0)
 
 
 class GELU(Function):
@@ -452,7 +465,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 # rounding: piecewise constant, so every gradient is 0 ------------------------------------------------
@@ -507,7 +520,7 @@ class Trunc(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 class Floor(Function):
@@ -523,7 +536,7 @@ class Floor(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 class Ceil(Function):
@@ -539,7 +552,7 @@ class Ceil(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return g.new_zeros(g.shape)
 
 
 class Round(Function):
@@ -566,7 +579,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, None
+        return g.new_zeros(g.shape), None
 
 
 class DivRounded(Function):
@@ -594,7 +607,7 @@ class DivRounded(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zero = g * 0
+        zero = g.new_zeros(g.shape)
         return (grad_for(zero, ctx.meta[0], ctx.needs_input_grad[0]),
                 grad_for(zero, ctx.meta[1], ctx.needs_input_grad[1]), None)
 

@@ -7,6 +7,8 @@ input element of a reduced row receives that row's gradient.
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 from teachgrad.autograd.function import Function
@@ -86,27 +88,96 @@ class Mean(Function):
         return expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count, None, None
 
 
+def _variance(ctx, x, dims, correction, keepdim, name):
+    """Save what `_variance_grad` needs on ctx; return (x - mean, the variance).
+
+    With N - correction <= 0 the divisor is 0, so the variance is inf, or nan where every
+    element equals the mean; PyTorch warns about it, and so does teachgrad.
+    """
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"std and var only support floating point and complex dtypes, got {x.dtype}")
+    count = _count(x.shape, dims)
+    ctx.shape, ctx.dims, ctx.keepdim, ctx.dof = x.shape, dims, keepdim, count - correction
+    if ctx.dof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=5)
+    centered = x - reduce_dims("sum", x, dims, True) / count
+    return centered, reduce_dims("sum", centered * centered, dims, keepdim) / max(ctx.dof, 0)
+
+
+def _variance_grad(ctx, g, centered):
+    """dL/dx of the variance for the gradient g arriving at it (PyTorch's rule, also for N - correction <= 0)."""
+    g = expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
+    if ctx.dof > 0:
+        return g * centered * (2.0 / ctx.dof)
+    return g * centered.new_full(centered.shape, math.inf).masked_fill(centered == 0, math.nan)
+
+
 class Var(Function):
     """Variance over `dims` with Bessel's `correction` (1 = unbiased, PyTorch's default).
 
-    forward:  out = sum_{dims} (x - mean)**2 / (N - correction)
+    forward:  out = sum_{dims} (x - mean)**2 / max(N - correction, 0)
     backward: dL/dx = expand(g) * 2 * (x - mean) / (N - correction)
+              (for N - correction <= 0, as in PyTorch: expand(g) * (nan where x == mean, else inf))
     """
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        if not x.dtype.is_floating_point:
-            raise RuntimeError(f"std and var only support floating point and complex dtypes, got {x.dtype}")
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.divisor = max(_count(x.shape, dims) - correction, 0)
-        centered = x - reduce_dims("sum", x, dims, True) / _count(x.shape, dims)
+        centered, out = _variance(ctx, x, dims, correction, keepdim, "var")
         ctx.save_for_backward(centered)
-        return reduce_dims("sum", centered * centered, dims, keepdim) / ctx.divisor
+        return out
 
     @staticmethod
     def backward(ctx, g):
         (centered,) = ctx.saved_tensors
-        return expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * centered * (2.0 / ctx.divisor), None, None, None
+        return _variance_grad(ctx, g, centered), None, None, None
+
+
+class Std(Function):
+    """Standard deviation over `dims`: the square root of Var (same `correction`).
+
+    forward:  out = sqrt(var(x))
+    backward: dL/dx = var's rule applied to the gradient g / (2 * expand(out)), which is set to 0
+              where out == 0 (equal values: PyTorch's subgradient, not 0 / 0)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        centered, var = _variance(ctx, x, dims, correction, keepdim, "std")
+        out = var.sqrt()
+        ctx.save_for_backward(centered, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        centered, out = ctx.saved_tensors
+        grad_var = (g / (2 * out)).masked_fill(out == 0, 0.0)
+        return _variance_grad(ctx, grad_var, centered), None, None, None
+
+
+class Norm(Function):
+    """The p-norm over `dims`, for a number p other than 0 and +-inf (PyTorch's vector_norm).
+
+    forward:  out = (sum_{dims} |x|**p) ** (1/p)            (p = 2: sqrt(sum_{dims} x * x))
+    backward: dL/dx = expand(g) * sign(x) * |x|**(p-1) * expand(out)**(1-p), and 0 where x == 0
+              (p = 2: g * x / out; the subgradient at 0 is 0, so an all-zero input gets 0, not nan)
+    """
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, p):
+        ctx.dims, ctx.keepdim, ctx.p = dims, keepdim, p
+        if p == 2:
+            out = reduce_dims("sum", x * x, dims, keepdim).sqrt()
+        else:
+            out = reduce_dims("sum", x.abs() ** p, dims, keepdim) ** (1.0 / p)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        scale = expand_back(g * out ** (1 - ctx.p), x.shape, ctx.dims, ctx.keepdim)
+        return (scale * x.sign() * x.abs() ** (ctx.p - 1)).masked_fill(x == 0, 0.0), None, None, None
 
 
 class MaxDim(Function):
@@ -171,15 +242,18 @@ class Extremum(Function):
 class LogSumExp(Function):
     """log(sum(exp(x))) over `dims`, computed stably by subtracting the maximum m first.
 
-    forward:  out = m + log(sum_{dims} exp(x - m))
+    forward:  out = m + log(sum_{dims} exp(x - m))      (over an empty dim: log(0) = -inf, with m = 0)
     backward: dL/dx = expand(g) * exp(x - expand(out))      (= g times the softmax of x)
     """
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         x = run_map("identity", x, floating(x.dtype)) if not x.dtype.is_floating_point else x
-        peak = reduce_dims("max", x, dims, True)
-        peak = peak.masked_fill(peak.isinf(), 0.0)
+        if any(x.shape[d] == 0 for d in dims):
+            peak = x.new_zeros(tuple(1 if d in dims else size for d, size in enumerate(x.shape)))
+        else:
+            peak = reduce_dims("max", x, dims, True)
+            peak = peak.masked_fill(peak.isinf(), 0.0)
         out = reduce_dims("sum", (x - peak).exp(), dims, True).log() + peak
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 import teachgrad as tg
-from teachgrad.functions import fused, im2col, nn_functions, padding
+from teachgrad.functions import elementwise, fused, im2col, nn_functions, padding
 from teachgrad.nn import functional as F
 from teachgrad.registry.core import ErrorCase, OpInfo, Sample, register
 
@@ -39,6 +39,13 @@ register(OpInfo("leaky_relu", "nn.activation", lambda x: F.leaky_relu(x, 0.1), l
                 _activation_samples, nn_functions.LeakyReLU))
 register(OpInfo("elu", "nn.activation", lambda x: F.elu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * (np.exp(np.minimum(x, 0)) - 1)),
                 _activation_samples, nn_functions.ELU))
+def _gelu_samples(rng):
+    yield from _activation_samples(rng)
+    yield Sample((np.array([-8.0, -3.0, -0.5, 0.0, 0.5, 3.0, 8.0]),), name="at 0 and saturated")
+
+
+register(OpInfo("gelu", "nn.activation", F.gelu, lambda x: 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2))),
+                _gelu_samples, elementwise.GELU))
 register(OpInfo("gelu_tanh", "nn.activation", lambda x: F.gelu(x, approximate="tanh"),
                 lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))), _activation_samples,
                 composed_of="gelu(approximate='tanh'):  out = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)));\n"
@@ -93,11 +100,12 @@ def _normalize_samples(rng):
     yield Sample((rng.uniform(-2, 2, (2, 3, 2)),), {"p": 1.0, "dim": -1}, layout="transposed", name="p=1")
     yield Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 3.0, "dim": 0}, layout="sliced", name="p=3")
     yield Sample((rng.uniform(-1, 1, (3, 4)) * 1e-3,), {"eps": 1.0}, name="eps clamps")
+    yield Sample((np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]]),), {"eps": 1e-3}, name="a zero vector")
 
 
 register(OpInfo("normalize", "nn.normalization", F.normalize, _normalize_reference, _normalize_samples,
                 composed_of="normalize:  out = x / max(||x||_p, eps) along dim; the gradient flows through Div,\n"
-                            "Clamp and the norm ((sum |x|**p) ** (1/p), or sqrt(sum x*x) for p = 2)."))
+                            "Clamp and Norm (whose gradient at a zero vector is 0, so there dL/dx = g / eps)."))
 
 
 def _cosine_reference(x1, x2, dim=1, eps=1e-8):
@@ -110,12 +118,14 @@ def _cosine_samples(rng):
     yield Sample((rng.uniform(-2, 2, (3, 4)), rng.uniform(-2, 2, (3, 4))))
     yield Sample((rng.uniform(-2, 2, (2, 3, 2)), rng.uniform(-2, 2, (3, 2))), {"dim": -1}, layout="transposed", name="broadcast")
     yield Sample((rng.uniform(-2, 2, (3, 4)), rng.uniform(-2, 2, (3, 4))), {"dim": 0}, layout="sliced", name="dim=0")
+    yield Sample((np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]]), np.array([[1.0, 2.0, -2.0], [0.0, 0.0, 0.0]])),
+                 {"eps": 1e-3}, name="zero vectors")
 
 
 register(OpInfo("cosine_similarity", "nn.normalization", F.cosine_similarity, _cosine_reference, _cosine_samples,
                 composed_of="cosine_similarity:  out = sum((x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)), dim);\n"
                             "each clamp is straight-through (n + (max(n, eps) - n).detach(), as PyTorch's in-place\n"
-                            "clamp), so the gradient flows through Sum, Mul, Div, Sqrt and the norms unclamped."))
+                            "clamp), so the gradient flows through Sum, Mul, Div and the norms (Norm) unclamped."))
 
 # padding and im2col ------------------------------------------------------------------------------
 def _pad_reference(x, pad, mode="constant", value=0.0):

@@ -6,7 +6,7 @@ import numpy as np
 
 import teachgrad as tg
 from teachgrad.functions import elementwise as ew
-from teachgrad.functions import indexing, linalg, reduction, views
+from teachgrad.functions import indexing, linalg, reduction, scan, views
 from teachgrad.registry.core import ErrorCase, OpInfo, Sample, register
 
 BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((2, 3), ())]
@@ -147,16 +147,22 @@ def _var_samples(rng):
     yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
     yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": None, "unbiased": False})
     yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "correction": 0, "keepdim": True})
+    yield Sample((np.array([[1.5, 1.5, 1.5], [0.5, -1.0, 2.0]]),), {"dim": 1}, name="equal values")
+    yield Sample((rng.uniform(-2, 2, (1,)),), {}, name="N - correction = 0", gradcheck=False)
+    yield Sample((np.array([1.0, 3.0]),), {"correction": 2}, name="N - correction = 0, x != mean", gradcheck=False)
+    yield Sample((rng.uniform(-2, 2, (3, 1)),), {"dim": 1}, name="N - correction = 0 along dim", gradcheck=False)
 
 
-register(OpInfo("var", "reduction", lambda x, **k: x.var(**k),
-                lambda x, dim=None, unbiased=True, keepdim=False, correction=None: np.var(
-                    x, axis=_numpy_dim(dim), keepdims=keepdim, ddof=correction if correction is not None else int(unbiased)),
-                _var_samples, reduction.Var))
-register(OpInfo("std", "reduction", lambda x, **k: x.std(**k),
-                lambda x, dim=None, unbiased=True, keepdim=False, correction=None: np.std(
-                    x, axis=_numpy_dim(dim), keepdims=keepdim, ddof=correction if correction is not None else int(unbiased)),
-                _var_samples, composed_of="std = sqrt(var(x)): the gradient flows through Var and Sqrt."))
+def _variance_reference(numpy_function):
+    def reference(x, dim=None, unbiased=True, keepdim=False, correction=None):
+        ddof = correction if correction is not None else int(unbiased)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return numpy_function(x, axis=_numpy_dim(dim), keepdims=keepdim, ddof=ddof)
+    return reference
+
+
+register(OpInfo("var", "reduction", lambda x, **k: x.var(**k), _variance_reference(np.var), _var_samples, reduction.Var))
+register(OpInfo("std", "reduction", lambda x, **k: x.std(**k), _variance_reference(np.std), _var_samples, reduction.Std))
 
 
 def _max_dim_samples(rng):
@@ -208,6 +214,9 @@ register(OpInfo("argmin", "reduction", lambda x, **k: x.argmin(**k), lambda x, d
 
 
 def _logsumexp_reference(x, dim, keepdim=False):
+    if x.size == 0:  # exp of nothing sums to 0: log(0) = -inf
+        with np.errstate(divide="ignore"):
+            return np.log(np.sum(np.exp(x), axis=_numpy_dim(dim), keepdims=keepdim))
     peak = np.max(x, axis=_numpy_dim(dim), keepdims=True)
     out = np.log(np.sum(np.exp(x - peak), axis=_numpy_dim(dim), keepdims=True)) + peak
     return out if keepdim else np.squeeze(out, axis=_numpy_dim(dim))
@@ -216,7 +225,10 @@ def _logsumexp_reference(x, dim, keepdim=False):
 register(OpInfo("logsumexp", "reduction", lambda x, **k: x.logsumexp(**k), _logsumexp_reference,
                 lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}),
                              Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "keepdim": True}),
-                             Sample((rng.uniform(50, 90, (2, 3)),), {"dim": 1}, name="large values")],
+                             Sample((rng.uniform(50, 90, (2, 3)),), {"dim": 1}, name="large values"),
+                             Sample((np.zeros(0),), {"dim": 0}, name="empty: -inf"),
+                             Sample((np.zeros((0, 3)),), {"dim": 0}, name="empty dim, 3 results"),
+                             Sample((np.zeros((0, 3)),), {"dim": 1}, name="no results")],
                 reduction.LogSumExp))
 
 
@@ -282,6 +294,11 @@ register(OpInfo("flatten", "views", lambda x: x.flatten(1), lambda x: x.reshape(
                 _one_input((2, 3, 4)), views.View))
 register(OpInfo("flip", "views", lambda x: x.flip(0, 1), lambda x: np.flip(x, (0, 1)), _one_input((3, 4), "transposed"),
                 views.Flip))
+register(OpInfo("clone", "views", lambda x: x.clone(), np.copy,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)),), layout="transposed"),
+                             Sample((rng.uniform(-1, 1, (2, 3)),), layout="sliced"),
+                             Sample((np.zeros((0, 3)),), name="empty")],
+                views.Clone))
 
 
 def _basic_index_samples(rng):
@@ -378,6 +395,25 @@ def _setitem_reference(x, value, key):
     return out
 
 
+def _write_into_view_op(x, factor, key):
+    out = x * 1.0  # a non-leaf with contiguous storage: the base of the view written into
+    out[key].mul_(factor)
+    return out
+
+
+def _write_into_view_reference(x, factor, key):
+    out = x.copy()
+    out[key] *= factor
+    return out
+
+
+register(OpInfo("write_into_view", "views", _write_into_view_op, _write_into_view_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4,))), {"key": (1,)}),
+                             Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 1))),
+                                    {"key": (slice(None), slice(None, None, 2))}, layout="transposed", name="strided region")],
+                views.WriteIntoView))
+
+
 register(OpInfo("setitem", "indexing", _setitem_op, _setitem_reference,
                 lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4,))), {"key": (1,)}),
                              Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (2, 1))),
@@ -397,16 +433,29 @@ register(OpInfo("topk", "indexing", lambda x: x.topk(2, dim=0).values, lambda x:
                 errors=lambda: [ErrorCase(lambda: tg.ones(3).topk(4), RuntimeError, "out of range")]))
 register(OpInfo("cumsum", "reduction", lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, dim),
                 lambda rng: [Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}),
-                             Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": 0}, layout="transposed")],
-                composed_of="cumsum = (x with dim moved last) @ U, U[j, i] = 1 where j <= i: dL/dx = g @ U.T "
-                "(the running sum of g taken from the end; MatMul's rule)."))
-register(OpInfo("norm", "reduction", lambda x, **k: x.norm(**k),
-                lambda x, p="fro", dim=None: np.linalg.norm(x.reshape(-1), 2 if p == "fro" else p) if dim is None
-                else np.linalg.norm(x, p, axis=dim),
-                lambda rng: [Sample((rng.uniform(0.5, 2, (3, 4)),), {}),
-                             Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 1, "dim": 1}),
-                             Sample((rng.uniform(0.5, 2, (3, 4)),), {"p": 3, "dim": 0}, layout="transposed")],
-                composed_of="norm = (sum |x|**p) ** (1/p); p=2 as sqrt(sum x*x): dL/dx = g * x / norm."))
+                             Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": 0}, layout="transposed"),
+                             Sample((rng.uniform(-2, 2, (3, 40)),), {"dim": 0}, name="lines side by side"),
+                             Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": -1}, layout="sliced"),
+                             Sample((rng.uniform(-2, 2, (0, 3)),), {"dim": 0}, name="empty")],
+                scan.Cumsum,
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).cumsum(2), IndexError, "Dimension out of range")]))
+def _norm_samples(rng):
+    yield Sample((rng.uniform(0.5, 2, (3, 4)),), {})
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"p": 1, "dim": 1})
+    yield Sample((rng.uniform(-2, 2, (3, 4)),), {"p": 3, "dim": 0}, layout="transposed")
+    yield Sample((rng.uniform(0.5, 2, (2, 3)),), {"p": 0.5, "dim": 1}, name="p < 1")
+    yield Sample((np.zeros((2, 3)),), {}, name="all zero")
+    yield Sample((np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.0]]),), {"dim": 1}, name="a zero row, a zero entry")
+    yield Sample((np.array([[0.0, 0.0], [3.0, 0.0]]),), {"p": 3, "dim": 1}, name="p=3 at zero")
+    yield Sample((np.array([[0.0, 0.0], [-1.0, 0.0]]),), {"p": 1, "dim": 0}, name="p=1 at the kink")
+
+
+def _norm_reference(x, p="fro", dim=None):
+    order = 2 if p == "fro" else p
+    return np.linalg.norm(x.reshape(-1), order) if dim is None else np.linalg.norm(x, order, axis=dim)
+
+
+register(OpInfo("norm", "reduction", lambda x, **k: x.norm(**k), _norm_reference, _norm_samples, reduction.Norm))
 register(OpInfo("tril", "elementwise", lambda x: x.tril(-1), lambda x: np.tril(x, -1), _one_input((3, 4), "transposed"),
                 composed_of="tril = where(on or below the diagonal, x, 0): dL/dx = g there, 0 elsewhere (Where's rule).",
                 errors=lambda: [ErrorCase(lambda: tg.ones(3).tril(), RuntimeError, "at least 2 dimensions")]))

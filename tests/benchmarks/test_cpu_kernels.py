@@ -2,7 +2,7 @@
 
 - matmul float32, n = 64, 256, 1024: numba's packed-panel kernel vs numpy's matmul (OpenBLAS).
 - elementwise add with broadcasting, 1M elements: (S, S) + (S, 1), and a transposed input.
-- sum along each dimension of a 2048 x 2048 float32 array.
+- sum along each dimension of a 2048 x 2048 float32 array, and the full sum of 1e7 float32.
 - add on four elements: the fixed cost of one call.
 
 Goals (issue 6): matmul >= 0.8x numpy's GFLOP/s at n = 256 and 1024; elementwise and sums
@@ -85,6 +85,17 @@ def test_sum_2048x2048(measure, impl, dim, rng):
     else:
         fn = lambda: z.sum(axis=dim)  # noqa: E731
     measure(f"sum 2048x2048 float32 dim={dim}", impl, fn, rounds=100)
+
+
+@pytest.mark.parametrize("impl", ["numba", "numpy"])
+def test_sum_1e7(measure, impl, rng):
+    z = rng.random(10**7, dtype=np.float32)
+    if impl == "numba":
+        sz = StridedArray(z, z.shape, (1,), 0)
+        fn = lambda: cpu.reduce("sum", sz, 0, F32)  # noqa: E731
+    else:
+        fn = z.sum
+    measure("sum 1e7 float32", impl, fn, rounds=50)
 
 
 @pytest.mark.parametrize("impl", ["numba", "numpy"])

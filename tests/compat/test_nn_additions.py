@@ -106,6 +106,32 @@ def test_cosine_similarity_gradient_treats_the_clamp_as_straight_through():
     np.testing.assert_allclose(t.grad.numpy()[0], expected, rtol=1e-9)
 
 
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+def test_normalize_of_a_zero_vector_has_gradient_one_over_eps_like_pytorch(p):
+    # PyTorch 2.13: F.normalize(zeros(2, 3), p) backward of the sum gives 1e12 = 1 / eps everywhere
+    x = tg.zeros(2, 3, dtype=tg.float64, requires_grad=True)
+    F.normalize(x, p=p).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 1e12))
+
+
+def test_cosine_similarity_with_a_zero_vector_has_pytorchs_finite_gradient():
+    # PyTorch 2.13: d/dx1 at x1 = 0 is x2 / (||x2|| * eps); x2's gradient is 0
+    x1 = tg.zeros(1, 3, dtype=tg.float64, requires_grad=True)
+    x2 = tg.tensor([[1.0, 2.0, 3.0]], dtype=tg.float64, requires_grad=True)
+    out = F.cosine_similarity(x1, x2)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), [0.0])
+    np.testing.assert_allclose(x1.grad.numpy(), [[26726124.1912, 53452248.3825, 80178372.5737]], rtol=1e-10)
+    np.testing.assert_array_equal(x2.grad.numpy(), [[0.0, 0.0, 0.0]])
+
+
+def test_cosine_similarity_of_two_zero_vectors_has_gradient_zero():
+    x1, x2 = (tg.zeros(1, 3, dtype=tg.float64, requires_grad=True) for _ in range(2))
+    F.cosine_similarity(x1, x2).sum().backward()
+    np.testing.assert_array_equal(x1.grad.numpy(), [[0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x2.grad.numpy(), [[0.0, 0.0, 0.0]])
+
+
 # OneCycleLR: PyTorch's schedule written out ------------------------------------------------------
 def _one_cycle_reference(total, max_lr, pct_start=0.3, strategy="cos", div=25.0, final_div=1e4, three_phase=False,
                          base_m=0.85, max_m=0.95):

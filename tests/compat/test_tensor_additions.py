@@ -85,6 +85,30 @@ def test_cumsum_gradient_is_the_reversed_running_sum():
     assert x.grad.tolist() == [3.0, 2.0, 1.0]
 
 
+@pytest.mark.parametrize("backend, n", [("numba", 10**6), ("reference", 10**5)])
+def test_cumsum_of_a_long_vector_is_a_running_sum_that_matches_numpy(backend, n):
+    """A running sum, not a product with an n x n matrix (which needed 3.6 TiB for 1e6 elements);
+    float32 totals are carried in float64, so the last one is as accurate as numpy's float64."""
+    x = np.random.default_rng(0).random(n, dtype=np.float32)
+    with tg.backend(backend):
+        got = tg.tensor(x).cumsum(0)
+    assert got.dtype is tg.float32
+    np.testing.assert_allclose(got.numpy(), np.cumsum(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_cumsum_takes_a_dtype_for_its_result_like_pytorch():
+    out = tg.tensor([True, False, True]).cumsum(0, dtype=tg.float64)
+    # torch 2.13: tensor([1., 1., 2.], dtype=torch.float64)
+    assert out.dtype is tg.float64 and out.tolist() == [1.0, 1.0, 2.0]
+
+
+def test_cumsum_gradient_of_a_matrix_along_dim_0_is_the_reversed_running_sum_of_g():
+    x = tg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    g = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    x.cumsum(0).backward(tg.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), np.flip(np.cumsum(np.flip(g, 0), 0), 0))  # numpy reference
+
+
 def test_nonzero_lists_coordinates_in_row_major_order():
     x = tg.tensor([[0.0, 1.0], [2.0, 0.0]])
     assert tg.nonzero(x).tolist() == [[0, 1], [1, 0]]

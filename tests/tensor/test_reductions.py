@@ -3,6 +3,7 @@ an empty `dim` means, keepdim shapes, the (values, indices) result and where gra
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import teachgrad as tg
@@ -64,3 +65,81 @@ def test_max_along_a_dim_gives_the_whole_gradient_to_the_first_maximum() -> None
 def test_argmax_without_dim_indexes_the_flattened_tensor() -> None:
     assert matrix().argmax().item() == 3
     assert matrix().argmin(dim=1).tolist() == [0, 1]
+
+
+def _value_and_grad(reduce, values, **kwargs):
+    x = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+    out = reduce(x, **kwargs)
+    out.sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"p": 1}, {"p": 3, "dim": 1}, {"p": 0.5}],
+                         ids=["all", "dim", "p=1", "p=3 dim", "p=0.5"])
+def test_norm_of_zeros_has_gradient_zero_like_pytorch(kwargs) -> None:
+    # PyTorch 2.13: norm backward is masked to 0 where the norm (or, for p < 1, x) is 0
+    value, grad = _value_and_grad(lambda x, **k: x.norm(**k), np.zeros((2, 3)), **kwargs)
+    assert np.all(value == 0.0)
+    np.testing.assert_array_equal(grad, np.zeros((2, 3)))
+
+
+def test_norm_gradient_is_x_over_the_norm_away_from_zero() -> None:
+    value, grad = _value_and_grad(lambda x: x.norm(dim=1), [[3.0, -4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(value, [5.0, 0.0])
+    np.testing.assert_allclose(grad, [[0.6, -0.8], [0.0, 0.0]])
+
+
+def test_norm_with_negative_p_matches_pytorch() -> None:
+    # PyTorch 2.13: tensor([1., 2.]).norm(p=-1) = 0.6667, gradient [0.4444, 0.1111]
+    value, grad = _value_and_grad(lambda x: x.norm(p=-1), [1.0, 2.0])
+    np.testing.assert_allclose(value, 2 / 3)
+    np.testing.assert_allclose(grad, [4 / 9, 1 / 9])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}], ids=["all", "dim"])
+def test_std_of_equal_values_has_gradient_zero_like_pytorch(kwargs) -> None:
+    value, grad = _value_and_grad(lambda x, **k: x.std(**k), [2.0, 2.0, 2.0, 2.0], **kwargs)
+    assert value == 0.0
+    np.testing.assert_array_equal(grad, np.zeros(4))
+
+
+DOF_MESSAGE = ("degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+               r"\(input numel divided by output numel\).")
+
+
+@pytest.mark.parametrize(
+    "name, values, correction, value, grad",
+    [("var", [1.0], 1, np.nan, [np.nan]), ("std", [1.0], 1, np.nan, [np.nan]),
+     ("var", [1.0, 3.0], 2, np.inf, [np.inf, np.inf]), ("std", [1.0, 3.0], 2, np.inf, [np.nan, np.nan]),
+     ("var", [1.0, 1.0], 2, np.nan, [np.nan, np.nan]), ("var", [1.0, 3.0], 3, np.inf, [np.inf, np.inf])],
+    ids=["var N=1", "std N=1", "var N=correction", "std N=correction", "var equal values", "var N<correction"])
+def test_var_and_std_without_degrees_of_freedom_warn_and_give_pytorchs_values(name, values, correction, value, grad) -> None:
+    # values, gradients and the warning as printed by PyTorch 2.13
+    x = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match=rf"^{name}\(\): {DOF_MESSAGE}$"):
+        out = getattr(x, name)(correction=correction)
+    out.backward()
+    np.testing.assert_array_equal(out.item(), value)
+    np.testing.assert_array_equal(x.grad.numpy(), grad)
+
+
+def test_var_along_a_dim_of_size_one_is_nan_with_a_nan_gradient() -> None:
+    x = tg.tensor([[1.0], [2.0]], dtype=tg.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="var"):
+        out = x.var(dim=1)
+    out.sum().backward()
+    assert np.isnan(out.detach().numpy()).all() and np.isnan(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("shape, dim, expected", [((0,), 0, -np.inf), ((2, 0), 1, [-np.inf] * 2),
+                                                  ((0, 3), 0, [-np.inf] * 3), ((0, 3), 1, np.zeros(0)),
+                                                  ((2, 0), (0, 1), -np.inf)])
+def test_logsumexp_over_an_empty_dim_is_minus_infinity_like_pytorch(shape, dim, expected) -> None:
+    out = tg.zeros(*shape).logsumexp(dim)
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_logsumexp_over_an_empty_dim_has_an_empty_gradient() -> None:
+    x = tg.zeros(0, 3, requires_grad=True)
+    x.logsumexp(0).sum().backward()
+    assert x.grad.shape == (0, 3)

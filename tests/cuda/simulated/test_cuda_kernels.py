@@ -99,7 +99,7 @@ def test_backend_has_every_primitive_and_the_reference_operation_names():
     assert set(gpu.UNARY) == set(reference.UNARY)
     assert set(gpu.BINARY) == set(reference.BINARY)
     assert set(gpu.REDUCTIONS) == set(reference.REDUCTIONS)
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "take", "scatter_add", "assign", "put"):
+    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put"):
         assert callable(getattr(gpu, name))
 
 
@@ -150,6 +150,15 @@ def test_map_identity_converts_like_reference(source, target, rng):
     for layout in ("transposed", "broadcast", "scalar"):
         x = make(rng, source, layout)
         assert_same(host(gpu.map("identity", dev(x), target)), reference.map("identity", x, target))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_relu_of_a_negative_number_is_positive_zero_like_pytorch(dtype):
+    # PyTorch 2.13: relu([-1., -0., 0., 2., nan]) = [0., -0., 0., 2., nan]
+    x = StridedArray(np.array([-1.0, -0.0, 0.0, 2.0, np.nan], dtype=dtype), (5,), (1,), 0)
+    out = host(gpu.map("relu", dev(x), dtype))
+    np.testing.assert_array_equal(np.signbit(out), [False, True, False, False, False])
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.0, 2.0, np.nan])
 
 
 # --- zip and where ---
@@ -266,6 +275,39 @@ def test_reduce_of_a_0d_tensor_is_the_value():
     assert_same(host(gpu.reduce("sum", dev(x), 0, F32)), np.array([7.5], F32))
 
 
+def _one_large_then_small(n: int) -> np.ndarray:
+    """2**25 followed by ones: a float32 running sum that holds the large value rounds away every
+    one added after it (float32 keeps 24 bits), so naive accumulation is off by up to n / 2**25."""
+    values = np.ones(n, F32)
+    values[0] = 2.0 ** 25
+    return values
+
+
+def test_float32_sum_of_a_long_line_accumulates_in_float64():
+    values = _one_large_then_small(4096)  # split into parts, each thread adding 128 of them
+    got = host(gpu.reduce("sum", dev(StridedArray(values, (4096,), (1,), 0)), 0, F32))
+    np.testing.assert_allclose(got, [values.astype(F64).sum()], rtol=1e-6)  # float64 reference
+
+
+def test_float32_sum_over_lines_side_by_side_accumulates_in_float64():
+    column = _one_large_then_small(1000)  # (1000, 8) summed over dim 0: one thread per column
+    x = np.repeat(column[:, None], 8, axis=1)
+    got = host(gpu.reduce("sum", dev(StridedArray(x.reshape(-1), x.shape, (8, 1), 0)), 0, F32))
+    np.testing.assert_allclose(got, x.astype(F64).sum(0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_float32_softmax_of_a_long_line_sums_in_float64(log):
+    """exp(x - max) is 1 for the peak and 2**-25 for the rest: a float32 total that holds the 1
+    loses every term added after it (a relative error near n * 2**-27 in every output)."""
+    x = np.full(4000, np.log(2.0 ** -25), F32)
+    x[0] = 0
+    exps = np.exp(x.astype(F64))
+    expected = np.log(exps / exps.sum()) if log else exps / exps.sum()  # float64 reference
+    got = host(gpu.softmax(dev(StridedArray(x, (4000,), (1,), 0)), 0, log, F32))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
 # --- softmax ---
 
 @pytest.mark.parametrize("log", [False, True])
@@ -282,6 +324,29 @@ def test_softmax_of_long_lines_and_large_values(log, rng):
     x = StridedArray(x.storage * 40, x.shape, x.strides, x.offset)  # exp would overflow without the shift
     assert_same(host(gpu.softmax(dev(x), 1, log, F32)), reference.softmax(x, 1, log, F32))
     assert_same(host(gpu.softmax(dev(x), 1, log, F64)), reference.softmax(x, 1, log, F64))
+
+
+# --- cumsum ---
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cumsum_matches_reference(dtype, layout, dim, rng):
+    x = make(rng, dtype, layout)
+    out = I64 if dtype in (I64, BOOL) else dtype
+    assert_same(host(gpu.cumsum(dev(x), dim, out)), reference.cumsum(x, dim, out))
+
+
+def test_cumsum_of_empty_and_0d_tensors():
+    assert host(gpu.cumsum(dev(StridedArray(np.zeros(0, F32), (0, 3), (3, 1), 0)), 0, F32)).shape == (0,)
+    scalar = StridedArray(np.array([4.0, 2.5], F32), (), (), 1)
+    assert_same(host(gpu.cumsum(dev(scalar), 0, F32)), np.array([2.5], F32))
+
+
+def test_float32_cumsum_of_a_long_line_carries_a_float64_total():
+    values = _one_large_then_small(2000)
+    got = host(gpu.cumsum(dev(StridedArray(values, (2000,), (1,), 0)), 0, F32))
+    np.testing.assert_allclose(got, np.cumsum(values.astype(F64)), rtol=1e-6)  # float64 reference
 
 
 # --- matmul ---
