@@ -45,6 +45,9 @@ def _infer_array(data: Any, requested: Any = None) -> np.ndarray:
     if isinstance(data, np.generic):  # a numpy scalar keeps its dtype, like a 0-d array
         data = np.asarray(data)
     if isinstance(data, np.ndarray):
+        if data.dtype == np.uint64 and data.size and data.max() > dtypes.INT64_MAX:
+            raise ValueError(f"can't convert np.ndarray of type uint64: the value {data.max()} does not fit in int64, "
+                             "teachgrad's only integer dtype")
         return data.astype(dtypes.from_numpy(data.dtype).numpy, copy=True)
     if isinstance(data, Tensor):
         return data.detach()._host_array().copy()
@@ -53,13 +56,45 @@ def _infer_array(data: Any, requested: Any = None) -> np.ndarray:
         array = np.array(values)
     except ValueError as error:
         raise ValueError(f"tensor(): the data is not a rectangular nested list of numbers ({error})") from None
+    array = _wide_ints_as_floats(values, array, requested)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"tensor(): expected numbers (or nested lists of numbers), got elements of type {array.dtype}")
     if requested is not None:  # convert once: through float32 first, 0.1 would lose its float64 digits
-        return array.astype(dtypes.as_dtype(requested).numpy)
+        target = dtypes.as_dtype(requested)
+        if target is dtypes.int64 and array.dtype.kind == "f" and not dtypes.floats_fit_int64(array):
+            raise RuntimeError("value cannot be converted to type int64 without overflow")
+        return array.astype(target.numpy)
     if array.dtype.kind == "f":
         return array.astype(dtypes.get_default_dtype().numpy)
     return array.astype(dtypes.from_numpy(array.dtype).numpy)
+
+
+def _flat_numbers(values: Any) -> list:
+    """The numbers in nested lists, in order."""
+    if isinstance(values, list):
+        return [number for item in values for number in _flat_numbers(item)]
+    return [values]
+
+
+def _wide_ints_as_floats(values: Any, array: np.ndarray, requested: Any) -> np.ndarray:
+    """Python data holding ints beyond int64: float64 when the tensor is floating, else PyTorch's overflow error.
+
+    numpy reads such ints as uint64, object or (next to a negative int) float64; a tensor of ints
+    is int64, so they overflow, unless a float in the data or a floating `requested` dtype makes
+    the tensor floating.
+    """
+    suspicious = array.dtype == object or array.dtype == np.uint64
+    suspicious = suspicious or (array.dtype.kind == "f" and bool((np.abs(array) >= 2.0**63).any()))
+    if not suspicious:
+        return array
+    numbers = _flat_numbers(values)
+    wide = [v for v in numbers if isinstance(v, int) and not isinstance(v, bool) and not dtypes.INT64_MIN <= v <= dtypes.INT64_MAX]
+    if not wide:
+        return array
+    floating = dtypes.as_dtype(requested).is_floating_point if requested is not None else any(isinstance(v, float) for v in numbers)
+    if not floating:
+        raise ValueError(f"Overflow when unpacking long long: {wide[0]} does not fit in int64")
+    return np.array(values, dtype=np.float64)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -98,8 +133,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `size` filled with `fill_value` (dtype inferred from the value, like PyTorch)."""
-    inferred = dtype if dtype is not None else dtypes.scalar_dtype(fill_value)
-    return _finish(np.full(_sizes((size,)), fill_value, dtype=dtypes.as_dtype(inferred).numpy), None, device, requires_grad)
+    target = dtypes.as_dtype(dtype if dtype is not None else dtypes.scalar_dtype(fill_value))
+    dtypes.check_fits(fill_value, target)
+    return _finish(np.full(_sizes((size,)), fill_value, dtype=target.numpy), None, device, requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -230,8 +266,6 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *
         raise TypeError("normal() with float mean and std needs a size")
     mean_values = mean.detach()._host_array() if isinstance(mean, Tensor) else mean
     std_values = std.detach()._host_array() if isinstance(std, Tensor) else std
-    if np.any(np.asarray(std_values) < 0):
-        raise RuntimeError("normal expects all elements of std >= 0.0")
     shape = _sizes((size,)) if size is not None else np.broadcast_shapes(*(t.shape for t in tensors))
     target = dtype if dtype is not None else (tensors[0].dtype if tensors else None)
     return _finish(resolve(generator).normal(shape, mean_values, std_values), _float_dtype(target), device, requires_grad)
@@ -239,11 +273,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tensor:
     """0/1 samples: 1 with probability input[i] (or p), in input's dtype."""
-    probs = np.full(input.shape, p) if p is not None else input.detach()._host_array()
-    if np.any((probs < 0) | (probs > 1)):
-        raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
-    draws = resolve(generator).uniform(input.shape) < probs
-    return _finish(draws, input.dtype, input.device, False)
+    probs = p if p is not None else input.detach()._host_array()
+    return _finish(resolve(generator).bernoulli(input.shape, probs), input.dtype, input.device, False)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

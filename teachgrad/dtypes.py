@@ -14,10 +14,12 @@ import numpy as np
 
 
 class dtype:
-    """A tensor element type: its name, numpy dtype, and category (bool, integer, floating)."""
+    """A tensor element type: its name, numpy dtype, category (bool, integer, floating), and the
+    name PyTorch's error messages give it (`scalar_type`: Bool, Long, Float, Double)."""
 
-    def __init__(self, name: str, numpy_dtype: type, rank: int, category: int) -> None:
+    def __init__(self, name: str, numpy_dtype: type, rank: int, category: int, scalar_type: str) -> None:
         self.name, self.numpy, self.rank, self.category = name, np.dtype(numpy_dtype), rank, category
+        self.scalar_type = scalar_type
         self.is_floating_point = category == 2
         self.itemsize = self.numpy.itemsize
 
@@ -28,10 +30,10 @@ class dtype:
         return (from_name, (self.name,))
 
 
-bool_ = dtype("bool", np.bool_, 0, 0)
-int64 = dtype("int64", np.int64, 1, 1)
-float32 = dtype("float32", np.float32, 2, 2)
-float64 = dtype("float64", np.float64, 3, 2)
+bool_ = dtype("bool", np.bool_, 0, 0, "Bool")
+int64 = dtype("int64", np.int64, 1, 1, "Long")
+float32 = dtype("float32", np.float32, 2, 2, "Float")
+float64 = dtype("float64", np.float64, 3, 2, "Double")
 
 _BY_NUMPY = {d.numpy: d for d in (bool_, int64, float32, float64)}
 _BY_NAME = {"bool": bool_, "int64": int64, "long": int64, "float32": float32, "float": float32,
@@ -85,6 +87,20 @@ def from_numpy(np_dtype: np.dtype) -> dtype:
     if np_dtype.kind == "f":
         return float64 if np_dtype.itemsize > 4 else float32
     raise TypeError(f"can't convert numpy arrays of dtype {np_dtype}; supported: bool, integers, floats")
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def floats_fit_int64(values: np.ndarray) -> bool:
+    """Whether every float converts to int64 without overflow (NaN and inf never do)."""
+    return bool(np.all((values >= INT64_MIN) & (values < 2.0**63)))
+
+
+def check_fits(value: Any, target: dtype) -> None:
+    """Refuse a Python number that `target` cannot hold: NaN, inf or beyond int64's range into int64."""
+    if target is int64 and isinstance(value, float) and not floats_fit_int64(np.float64(value)):
+        raise RuntimeError(f"value cannot be converted to type int64_t without overflow (got {value})")
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:

@@ -50,10 +50,28 @@ class Generator:
 
     # draws used by the creation functions, samplers and transforms ----------------------
     def uniform(self, shape: Sequence[int], low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """Samples in [low, high)."""
+        if low > high:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
         return self._rng.uniform(low, high, size=tuple(shape))
 
     def normal(self, shape: Sequence[int], mean: Any = 0.0, std: Any = 1.0) -> np.ndarray:
+        """Samples of N(mean, std**2); mean and std are numbers or arrays (one value per sample)."""
+        if isinstance(std, np.ndarray):
+            if not np.all(std >= 0):  # NaN fails too
+                raise RuntimeError("normal expects all elements of std >= 0.0")
+        elif not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         return self._rng.normal(mean, std, size=tuple(shape))
+
+    def bernoulli(self, shape: Sequence[int], p: Any) -> np.ndarray:
+        """True with probability p: a number, or an array of probabilities broadcast to shape."""
+        if isinstance(p, np.ndarray):
+            if not np.all((p >= 0) & (p <= 1)):  # NaN fails too
+                raise RuntimeError("bernoulli expects all elements of p to be in [0, 1]")
+        elif not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+        return self._rng.uniform(size=tuple(shape)) < p
 
     def integers(self, low: int, high: int, shape: Sequence[int]) -> np.ndarray:
         """Integers in [low, high)."""

@@ -68,6 +68,30 @@ def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:
     return True
 
 
+def has_internal_overlap(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """True when two elements sit at one storage position (an expanded dim has stride 0, ...).
+
+    Sorted by stride, the dims of size > 1 cannot collide while each stride is larger than the
+    reach of the smaller ones, sum((size - 1) * stride); when that test fails, compare positions.
+    """
+    reach = 0
+    for stride, size in sorted((abs(st), sz) for sz, st in zip(shape, strides) if sz > 1):
+        if stride == 0:
+            return True
+        if stride <= reach:
+            positions = storage_positions(tuple(shape), tuple(strides), 0)
+            return np.unique(positions).size < positions.size
+        reach += (size - 1) * stride
+    return False
+
+
+def check_no_internal_overlap(shape: Sequence[int], strides: Sequence[int]) -> None:
+    """Refuse an in-place write into a layout whose elements share memory (PyTorch's rule)."""
+    if has_internal_overlap(shape, strides):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                           "memory location. Please clone() the tensor before performing the operation.")
+
+
 def broadcast_shapes(*shapes: Sequence[int]) -> Shape:
     """The shape that all shapes broadcast to (align on the right; sizes equal or 1).
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from teachgrad.autograd.function import Function
 from teachgrad.functions.dispatch import run_map, run_matmul, run_scatter_add, run_softmax, run_take, run_zip, run_reduce
+from teachgrad.functions.linalg import check_matmul_dtypes
 
 
 class Linear(Function):
@@ -25,8 +26,9 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not x.dtype):
-            raise RuntimeError(f"linear: input, weight and bias must have the same dtype, got {x.dtype} and {weight.dtype}")
+        check_matmul_dtypes(x, weight.t())
+        if bias is not None and bias.dtype is not x.dtype:
+            raise RuntimeError(f"linear: input, weight and bias must have the same dtype, got {x.dtype} and {bias.dtype}")
         ctx.save_for_backward(x, weight)
         out = run_matmul(x, weight.t())
         return run_zip("add", out, bias) if bias is not None else out

@@ -17,7 +17,7 @@ from teachgrad.autograd.function import Function
 from teachgrad.dtypes import bool_, int64, promote_types
 from teachgrad.functions.broadcast import describe, grad_for, is_tensor
 from teachgrad.functions.dispatch import run_assign, run_map, run_put, run_scatter_add, run_take, run_zip
-from teachgrad.strides import basic_index, storage_positions
+from teachgrad.strides import basic_index, check_no_internal_overlap, storage_positions
 
 
 def is_basic_key(key: tuple) -> bool:
@@ -81,7 +81,9 @@ class AdvancedIndex(Function):
 def write_region(target: Any, key: tuple, value: Any) -> None:
     """target[key] = value, in place, in target's storage (value broadcasts to the region)."""
     if is_basic_key(key):
-        run_assign(target._view(*basic_index(target.shape, target._layout_strides, target._offset, key)), value)
+        shape, strides, offset = basic_index(target.shape, target._layout_strides, target._offset, key)
+        check_no_internal_overlap(shape, strides)
+        run_assign(target._view(shape, strides, offset), value)
         return
     storage, _ = _select(target.shape, target._layout_strides, target._offset, key)
     run_put(target, storage, value)
@@ -112,15 +114,17 @@ class IndexPut(Function):
         return grad_x, grad_value, None
 
 
-def _gather_positions(x: Any, dim: int, index: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of x[..., index[c], ...] (index replacing coordinate `dim`) for each c."""
+def _check_index(name: str, x: Any, index: Any, x_name: str) -> None:
+    """An index tensor for gather/scatter: int64, with as many dims as x (PyTorch's messages)."""
     if index.dtype is not int64:
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype}")
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
     if index.ndim != x.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor ({index.ndim} vs {x.ndim})")
-    for d in range(x.ndim):
-        if d != dim and index.shape[d] > x.shape[d]:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be smaller than self {list(x.shape)} apart from dimension {dim}")
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {x_name} tensor "
+                           f"({index.ndim} vs {x.ndim})")
+
+
+def _gather_positions(x: Any, dim: int, index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of x[..., index[c], ...] (index replacing coordinate `dim`) for each c; index checked."""
     idx = index._host_array()
     if idx.size and (idx.min() < 0 or idx.max() >= x.shape[dim]):
         bad = idx.min() if idx.min() < 0 else idx.max()
@@ -141,6 +145,11 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index):
+        _check_index("gather", x, index, "input")
+        for d in range(x.ndim):
+            if d != dim and index.shape[d] > x.shape[d]:
+                raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                                   f"larger than self {list(x.shape)} apart from dimension {dim}")
         storage, elements = _gather_positions(x, dim, index)
         ctx.shape, ctx.elements = x.shape, elements
         return run_take(x, storage, index.shape)
@@ -160,16 +169,35 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
+        _check_index("scatter", x, index, "self")
+        if src.dtype is not x.dtype:
+            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (got {x.dtype} and {src.dtype})")
+        fits_x = all(i <= s for d, (i, s) in enumerate(zip(index.shape, x.shape)) if d != dim)
+        if not fits_x or src.ndim != index.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(x.shape)} apart from "
+                               f"dimension {dim} and to be no larger size than src {list(src.shape)}")
         src = src[tuple(slice(0, s) for s in index.shape)] if src.shape != index.shape else src
         _, elements = _gather_positions(x, dim, index)
         ctx.dim, ctx.index = dim, index
-        added = run_scatter_add(src.to(x.dtype), elements, x.shape)
+        added = run_scatter_add(src, elements, x.shape)
         return run_zip("add", x, added)
 
     @staticmethod
     def backward(ctx, g):
         grad_src = g.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
         return g, None, None, grad_src
+
+
+def check_index_select(x: Any, dim: int, index: Any) -> None:
+    """index_select's index: a 0-d or 1-D int64 tensor of positions in [0, x.shape[dim]) (no negatives)."""
+    if index.dtype is not int64:
+        raise RuntimeError(f"index_select(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got an index of shape {list(index.shape)}")
+    values = index._host_array().reshape(-1)
+    bad = values[(values < 0) | (values >= x.shape[dim])]
+    if bad.size:
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} axis_dim={x.shape[dim]}")
 
 
 class Cat(Function):

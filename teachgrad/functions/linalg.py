@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from teachgrad.autograd.function import Function
-from teachgrad.functions.broadcast import describe, grad_for, promote, unbroadcast
+from teachgrad.dtypes import bool_, float32, float64, int64
+from teachgrad.functions.broadcast import describe, grad_for, unbroadcast
 from teachgrad.functions.dispatch import run_matmul
 from teachgrad.strides import broadcast_shapes
 
@@ -12,8 +13,32 @@ def _shape_text(shape: tuple) -> str:
     return "x".join(str(s) for s in shape)
 
 
+_C_TYPE_NAMES = {bool_: "bool", int64: "long int", float32: "float", float64: "double"}
+
+
+def check_matmul_dtypes(a, b) -> None:
+    """Multiply operands of one dtype only, and no bools; PyTorch does not promote here.
+
+    PyTorch words the error after the kernel the shapes lead to: dot (1-D @ 1-D), addmv
+    (@ a 1-D b), mm (@ a 2-D b), bmm (@ a batched b).
+    """
+    if a.dtype is bool_ or b.dtype is bool_:
+        raise NotImplementedError("\"matmul\" not implemented for 'Bool'")
+    if a.dtype is b.dtype:
+        return
+    first, second = a.dtype.scalar_type, b.dtype.scalar_type
+    if a.ndim == 1 and b.ndim == 1:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {first} and {second}")
+    if b.ndim == 1:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {second}, {first}, and {second}")
+    if b.ndim == 2:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_TYPE_NAMES[a.dtype]} != "
+                           f"{_C_TYPE_NAMES[b.dtype]}")
+    raise RuntimeError(f"expected scalar type {first} but found {second}")
+
+
 class MatMul(Function):
-    """Matrix product, batched over leading dims (which broadcast).
+    """Matrix product, batched over leading dims (which broadcast); both operands of one dtype.
 
     A 1-D `a` is treated as a row (1, k) and a 1-D `b` as a column (k, 1); the added dim is
     removed from the result, as in PyTorch.
@@ -27,8 +52,8 @@ class MatMul(Function):
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+        check_matmul_dtypes(a, b)
         ctx.meta = describe(a), describe(b)
-        a, b = promote(a, b)
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:

@@ -95,8 +95,9 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t, w):
-        if bool(((x < 0) | (x > 1)).any()):
-            raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+        for name, values in (("input", x), ("target", t)):
+            if not bool(((values >= 0) & (values <= 1)).all()):  # NaN fails too, as in PyTorch
+                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
         log_x, log_1mx = x.log().clamp(min=-100), (1 - x).log().clamp(min=-100)
         ctx.save_for_backward(x, t, w, log_x, log_1mx)
         out = -(t * log_x + (1 - t) * log_1mx)

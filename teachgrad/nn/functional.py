@@ -613,24 +613,31 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # losses -------------------------------------------------------------------------------------------
 
 
-def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str, stacklevel: int = 3) -> str:
     """PyTorch's deprecated size_average/reduce arguments, turned into a reduction string."""
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction instead.", stacklevel=3)
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction instead.", stacklevel=stacklevel)
     if reduce is False:
         return "none"
     return "sum" if size_average is False else "mean"
 
 
+def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """The reduction a loss call asked for, checked: "none", "mean" or "sum" (every loss starts here)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, stacklevel=4)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """Reduce an elementwise loss by a reduction `_reduction` has checked."""
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    return loss
 
 
 def _warn_shape(name: str, input: Tensor, target: Tensor) -> None:
@@ -657,14 +664,14 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, re
     """(input - target) ** 2, reduced."""
     _warn_shape("mse_loss", input, target)
     diff = input - target
-    return _weighted_reduce(diff * diff, weight, _legacy_reduction(size_average, reduce, reduction), input)
+    return _weighted_reduce(diff * diff, weight, _reduction(size_average, reduce, reduction), input)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
     _warn_shape("l1_loss", input, target)
-    return _weighted_reduce((input - target).abs(), weight, _legacy_reduction(size_average, reduce, reduction), input)
+    return _weighted_reduce((input - target).abs(), weight, _reduction(size_average, reduce, reduction), input)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
@@ -673,7 +680,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_shape("smooth_l1_loss", input, target)
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     d = (input - target).abs()
     if beta == 0.0:
         return _reduce(d, reduction)
@@ -685,6 +692,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta)   (d = input - target)."""
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    reduction = _reduction(None, None, reduction)
     _warn_shape("huber_loss", input, target)
     d = (input - target).abs()
     loss = (d * d * 0.5).where(d < delta, (d - 0.5 * delta) * delta)
@@ -730,7 +738,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         mean: sum_i loss_i / sum_i w[t_i]     sum: sum_i loss_i     none: loss_i
     The pick is a `gather` along the class dim; the class weights get no gradient.
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     if input.ndim < 1:
         raise ValueError(f"nll_loss: expected input of at least 1 dim, got {list(input.shape)}")
     x = input if input.ndim >= 2 else input.unsqueeze(0)
@@ -762,7 +770,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         loss_i = -sum_c w_c * q_ic * log_softmax(x)_ic
         mean: sum_i loss_i / (number of samples)    (not normalised by the weights)
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim < 1:
@@ -806,7 +814,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
                          reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """-w * (t * log(x) + (1 - t) * log(1 - x)), logs clamped to >= -100 (the Function `BinaryCrossEntropy`), reduced."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
                          "deprecated. Please ensure they have the same size.")
@@ -822,7 +830,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         lw = 1 + (pos_weight - 1) * t           (1 without pos_weight)
         loss = (1 - t) * x + lw * (log(exp(-m) + exp(-x - m)) + m),   times weight, reduced
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     m = (-input).clamp(min=0)

@@ -139,6 +139,19 @@ def test_binary_cross_entropy_rejects_values_outside_zero_one():
         F.binary_cross_entropy(tg.tensor([1.2]), tg.tensor([1.0]))
 
 
+@pytest.mark.parametrize("value", [1.5, -0.5, float("nan")])
+def test_binary_cross_entropy_rejects_targets_outside_zero_one_and_nan(value):
+    # PyTorch 2.13: RuntimeError("all elements of target should be between 0 and 1"), for NaN too
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        F.binary_cross_entropy(tg.tensor([0.5]), tg.tensor([value]))
+
+
+def test_binary_cross_entropy_rejects_a_nan_input():
+    # PyTorch 2.13: RuntimeError("all elements of input should be between 0 and 1")
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(tg.tensor([float("nan")]), tg.tensor([0.5]))
+
+
 def test_bce_with_logits_equals_bce_of_sigmoid_and_is_stable_for_large_logits():
     x, t = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 0.3])
     p = 1 / (1 + np.exp(-x))
@@ -158,6 +171,43 @@ def test_bce_with_logits_pos_weight_scales_only_the_positive_term():
 def test_unknown_reduction_is_refused():
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         F.mse_loss(tg.ones(2), tg.ones(2), reduction="average")
+
+
+PROBS, LABELS = tg.tensor([[0.2, 0.7, 0.1], [0.5, 0.3, 0.2]]), tg.tensor([1, 0])
+LOSS_CALLS = {  # every loss, with inputs it accepts; `reduction` is passed to it
+    "mse_loss": lambda r: F.mse_loss(PROBS, PROBS, reduction=r),
+    "l1_loss": lambda r: F.l1_loss(PROBS, PROBS, reduction=r),
+    "smooth_l1_loss": lambda r: F.smooth_l1_loss(PROBS, PROBS, reduction=r),
+    "huber_loss": lambda r: F.huber_loss(PROBS, PROBS, reduction=r),
+    "nll_loss": lambda r: F.nll_loss(PROBS.log(), LABELS, reduction=r),
+    "cross_entropy (fused 2-D path)": lambda r: F.cross_entropy(PROBS, LABELS, reduction=r),
+    "cross_entropy with label smoothing": lambda r: F.cross_entropy(PROBS, LABELS, reduction=r, label_smoothing=0.1),
+    "cross_entropy with probability targets": lambda r: F.cross_entropy(PROBS, PROBS, reduction=r),
+    "cross_entropy of one sample": lambda r: F.cross_entropy(PROBS[0], LABELS[0], reduction=r),
+    "binary_cross_entropy": lambda r: F.binary_cross_entropy(PROBS, PROBS, reduction=r),
+    "binary_cross_entropy_with_logits": lambda r: F.binary_cross_entropy_with_logits(PROBS, PROBS, reduction=r),
+    "MSELoss": lambda r: nn.MSELoss(reduction=r)(PROBS, PROBS),
+    "L1Loss": lambda r: nn.L1Loss(reduction=r)(PROBS, PROBS),
+    "SmoothL1Loss": lambda r: nn.SmoothL1Loss(reduction=r)(PROBS, PROBS),
+    "HuberLoss": lambda r: nn.HuberLoss(reduction=r)(PROBS, PROBS),
+    "NLLLoss": lambda r: nn.NLLLoss(reduction=r)(PROBS.log(), LABELS),
+    "CrossEntropyLoss": lambda r: nn.CrossEntropyLoss(reduction=r)(PROBS, LABELS),
+    "BCELoss": lambda r: nn.BCELoss(reduction=r)(PROBS, PROBS),
+    "BCEWithLogitsLoss": lambda r: nn.BCEWithLogitsLoss(reduction=r)(PROBS, PROBS),
+}
+
+
+@pytest.mark.parametrize("reduction", ["Mean", "average", ""])
+@pytest.mark.parametrize("name", list(LOSS_CALLS))
+def test_every_loss_refuses_an_unknown_reduction_with_pytorchs_error(name, reduction):
+    # PyTorch 2.13: ValueError("Mean is not a valid value for reduction"), raised by the call, not the constructor
+    with pytest.raises(ValueError, match=f"^{reduction} is not a valid value for reduction$"):
+        LOSS_CALLS[name](reduction)
+
+
+@pytest.mark.parametrize("name", list(LOSS_CALLS))
+def test_every_loss_accepts_the_three_known_reductions(name):
+    assert LOSS_CALLS[name]("none").ndim >= LOSS_CALLS[name]("mean").ndim == LOSS_CALLS[name]("sum").ndim == 0
 
 
 def test_loss_module_repr_is_the_class_name():

@@ -345,6 +345,15 @@ def test_bernoulli_with_a_probability_outside_zero_one_raises() -> None:
         tg.bernoulli(tg.tensor([0.5, 1.5]))
 
 
+def test_bernoulli_underscore_with_a_tensor_of_probabilities_draws_each_element_with_its_own() -> None:
+    t = tg.zeros(2, 3).bernoulli_(tg.tensor([0.0, 1.0, 0.0]))  # p broadcasts to the tensor's shape, as in PyTorch
+    assert t.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_uniform_underscore_with_equal_bounds_fills_that_value() -> None:
+    assert tg.zeros(3).uniform_(2.0, 2.0).tolist() == [2.0, 2.0, 2.0]  # PyTorch 2.13 allows from == to
+
+
 @pytest.mark.parametrize(
     "draw",
     [lambda: tg.rand(5), lambda: tg.randn(5), lambda: tg.randint(0, 100, (5,)), lambda: tg.normal(0.0, 1.0, (5,)),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import teachgrad as tg
+from teachgrad.backends.reference import wrap_int64
 
 
 def test_dtype_aliases_name_the_same_dtypes_as_in_pytorch() -> None:
@@ -148,3 +149,56 @@ def test_set_default_dtype_rejects_an_integer_dtype() -> None:
 def test_numpy_dtypes_are_accepted_where_a_dtype_is_expected() -> None:
     assert tg.zeros(2, dtype=np.float64).dtype is tg.float64
     assert tg.tensor([1.0]).to(np.int64).dtype is tg.int64
+
+
+INT64_MIN = -(2**63)
+WRAPPING = {  # int64 arithmetic wraps modulo 2**64; values printed by PyTorch 2.13
+    "mul": (lambda: tg.tensor([2**62]) * 4, [0]),
+    "add": (lambda: tg.tensor([2**62]) + tg.tensor([2**62]), [INT64_MIN]),
+    "sum": (lambda: tg.tensor([2**62, 2**62, 2**62]).sum(), -(2**62)),
+    "prod": (lambda: tg.tensor([2**62, 4]).prod(), 0),
+    "matmul": (lambda: tg.tensor([[2**62, 2**62]]) @ tg.tensor([[2], [1]]), [[-(2**62)]]),
+    "neg": (lambda: -tg.tensor([INT64_MIN]), [INT64_MIN]),
+    "pow": (lambda: tg.tensor([3]) ** 100, [-2984622845537545263]),
+    "float to int64": (lambda: tg.tensor([float("inf"), float("-inf"), float("nan"), 1e19, -2.5], dtype=tg.float64).long(),
+                       [INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, -2]),
+}
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("name", list(WRAPPING))
+def test_int64_overflow_wraps_like_pytorch_on_every_backend(name, backend) -> None:
+    compute, expected = WRAPPING[name]
+    with tg.backend(backend):
+        assert compute().tolist() == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (2**63, INT64_MIN), (2**64 + 5, 5), (-(2**63) - 1, 2**63 - 1), (7, 7), (True, 1),
+    (2.9, 2), (-2.9, -2), (float("inf"), INT64_MIN), (float("nan"), INT64_MIN), (2.0**63, INT64_MIN),
+])
+def test_reference_wrap_int64_matches_the_int64_bits_numpy_keeps(value, expected) -> None:
+    assert wrap_int64(value) == expected
+    if isinstance(value, int):  # numpy's view of the low 64 bits, an independent reference
+        assert np.array([value % 2**64], dtype=np.uint64).view(np.int64)[0] == expected
+
+
+def test_python_ints_beyond_int64_make_a_float_tensor_when_the_data_or_dtype_is_floating() -> None:
+    assert tg.tensor([2**63, 1.5]).tolist() == [2.0**63, 1.5]  # PyTorch 2.13: float32 values 9.2234e+18, 1.5
+    assert tg.tensor([2**64], dtype=tg.float64).tolist() == [2.0**64]
+
+
+def test_a_numpy_float_array_converts_to_int64_like_pytorch() -> None:
+    with np.errstate(invalid="ignore"):
+        out = tg.tensor(np.array([np.nan, 1e19, 2.5]), dtype=tg.long)
+    assert out.tolist() == [INT64_MIN, INT64_MIN, 2]  # PyTorch 2.13 converts arrays without a check
+
+
+def test_masked_fill_keeps_the_dtype_of_the_filled_tensor() -> None:
+    out = tg.tensor([1, 2]).masked_fill(tg.tensor([True, False]), tg.tensor(1.5))
+    assert out.dtype is tg.int64 and out.tolist() == [1, 2]  # PyTorch 2.13: tensor([1, 2])
+
+
+def test_logical_xor_is_true_where_exactly_one_is_nonzero() -> None:
+    assert tg.tensor([True, False, True]).logical_xor(tg.tensor([True, True, False])).tolist() == [False, True, True]
+    assert tg.tensor([0.0, 2.0]).logical_xor(tg.tensor([1, 2])).tolist() == [True, False]

@@ -192,3 +192,52 @@ def test_setitem_with_a_value_of_the_wrong_shape_raises_and_leaves_the_tensor_un
     with pytest.raises(RuntimeError, match=re.escape("Target sizes: [3]. Tensor sizes: [2]")):
         x[0] = tg.tensor([1.0, 2.0])
     assert x.tolist() == [[0.0] * 3] * 2
+
+
+BAD_SCATTERS = {  # each refused by PyTorch 2.13 with this message
+    "index beyond the size": ((1, tg.tensor([[0, 5, 1], [0, 0, 0]]), tg.ones(2, 3)),
+                              "index 5 is out of bounds for dimension 1 with size 3"),
+    "index larger than src": ((1, tg.zeros(2, 3, dtype=tg.long), tg.ones(2, 2)),
+                              "Expected index [2, 3] to be no larger than self [2, 3] apart from dimension 1 and to be "
+                              "no larger size than src [2, 2]"),
+    "index larger than self": ((1, tg.zeros(3, 3, dtype=tg.long), tg.ones(3, 3)),
+                               "Expected index [3, 3] to be no larger than self [2, 3] apart from dimension 1 and to be "
+                               "no larger size than src [3, 3]"),
+}
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("name", list(BAD_SCATTERS))
+def test_scatter_add_refuses_a_bad_index_the_same_way_on_every_backend(name, backend) -> None:
+    args, message = BAD_SCATTERS[name]
+    x = tg.zeros(2, 3)
+    with tg.backend(backend), pytest.raises(RuntimeError, match="^" + re.escape(message)):
+        x.scatter_add(*args)
+    assert x.tolist() == [[0.0] * 3] * 2
+
+
+def test_scatter_add_of_a_smaller_index_adds_only_the_indexed_part_of_src() -> None:
+    src = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    out = tg.zeros(2, 3).scatter_add(1, tg.tensor([[2], [0]]), src)
+    assert out.tolist() == [[0.0, 0.0, 1.0], [4.0, 0.0, 0.0]]  # PyTorch 2.13's value
+
+
+def test_gather_index_too_large_names_both_shapes_in_pytorchs_words() -> None:
+    with pytest.raises(RuntimeError, match=re.escape(
+            "Size does not match at dimension 0 expected index [3, 1] to be no larger than self [2, 3] apart from dimension 1")):
+        tg.zeros(2, 3).gather(1, tg.zeros(3, 1, dtype=tg.long))
+
+
+@pytest.mark.parametrize("index, expected", [
+    (tg.tensor([2, 0]), [[3.0, 1.0], [6.0, 4.0]]),
+    (tg.tensor(1), [[2.0], [5.0]]),                       # a 0-d index selects one column, kept as a dim
+    (tg.tensor([], dtype=tg.long), [[], []]),
+])
+def test_index_select_takes_whole_slices_at_a_vector_of_positions(index, expected) -> None:
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.index_select(1, index).tolist() == expected  # PyTorch 2.13's values
+
+
+def test_index_select_refuses_an_index_beyond_the_size_with_pytorchs_message() -> None:
+    with pytest.raises(RuntimeError, match=re.escape("INDICES element is out of DATA bounds, id=3 axis_dim=3")):
+        tg.zeros(2, 3).index_select(1, tg.tensor([0, 3]))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import teachgrad as tg
+from teachgrad.strides import has_internal_overlap, storage_positions
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 STALE_ERROR = "one of the variables needed for gradient computation has been modified by an inplace operation"
@@ -338,3 +339,45 @@ def test_failed_backward_after_an_inplace_change_leaves_grad_untouched() -> None
     with pytest.raises(RuntimeError, match=STALE_ERROR):
         y.backward()
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+OVERLAP_ERROR = "more than one element of the written-to tensor refers to a single memory location"
+
+
+def test_inplace_op_on_an_expanded_view_raises_instead_of_writing_one_element_three_times() -> None:
+    x = tg.zeros(1, 3)
+    with pytest.raises(RuntimeError, match=OVERLAP_ERROR):  # PyTorch 2.13 refuses it the same way
+        x.expand(3, 3).add_(1)
+    assert x.tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_recorded_inplace_op_on_an_expanded_view_raises_too() -> None:
+    x = tg.zeros(1, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=OVERLAP_ERROR):
+        (x * 1).expand(3, 3).mul_(2)
+
+
+@pytest.mark.parametrize("name, fill", [
+    ("fill_", lambda t: t.fill_(2.0)),
+    ("zero_", lambda t: t.zero_()),
+    ("masked_fill_", lambda t: t.masked_fill_(tg.ones(3, 3, dtype=tg.bool), 2.0)),
+    ("setitem of a row", lambda t: set_item(t, 0, 2.0)),
+    ("add_ on an expand to size 1", lambda t: t[:1].add_(0.0)),
+])
+def test_writes_that_cannot_disagree_are_allowed_on_an_expanded_view_as_in_pytorch(name, fill) -> None:
+    x = tg.zeros(1, 3)
+    fill(x.expand(3, 3))  # PyTorch 2.13 allows each of these: one value is written, or no element is shared
+    assert x.tolist()[0] in ([2.0, 2.0, 2.0], [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("shape, strides, overlaps", [
+    ((3, 3), (0, 1), True),     # an expanded row
+    ((3, 2), (1, 1), True),     # positions 0 1 1 2 2 3, no stride 0
+    ((3, 2), (2, 3), False),    # positions 0 3 2 5 4 7: the stride test fails, the positions do not collide
+    ((2, 3), (3, 1), False),    # contiguous
+    ((1, 3), (0, 1), False),    # stride 0 on a dim of size 1 shares nothing
+])
+def test_internal_overlap_is_detected_exactly(shape, strides, overlaps) -> None:
+    positions = storage_positions(shape, strides, 0)
+    assert overlaps == (np.unique(positions).size < positions.size)  # the definition, checked by numpy
+    assert has_internal_overlap(shape, strides) == overlaps
