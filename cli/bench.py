@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 import teachgrad as tg
-from teachgrad.cli.files import write_text_atomically
+from teachgrad.cli.files import writable_output, write_text_atomically
 from teachgrad.cli.workloads import Workload, all_workloads
 
 
@@ -67,7 +67,8 @@ def table(results: list[dict]) -> str:
 @click.option("--group", "groups", multiple=True,
               type=click.Choice(["matmul", "elementwise", "reduction", "overhead", "training"]),
               help="Only these groups (repeatable).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the results as JSON.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), callback=writable_output,
+              help="Also write the results as JSON.")
 def bench(backends, quick, groups, json_path):
     """Time teachgrad's kernels and training against numpy and the reference backend."""
     names = [b.strip() for b in backends.split(",") if b.strip()]

@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from teachgrad.cli.data import DATASETS, IMAGES, TOY, load_data
+from teachgrad.cli.files import writable_output
 from teachgrad.cli.plots import image_grid, scatter
 from teachgrad.cli.report import save_image
 
@@ -32,7 +33,8 @@ def datasets(ctx):
 
 @datasets.command()
 @click.argument("name", type=click.Choice(DATASETS))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PNG file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, callback=writable_output,
+              help="The PNG file to write.")
 @click.option("--n", "n", type=click.IntRange(min=10), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path))
@@ -45,7 +47,5 @@ def show(name, out, n, seed, data_dir):
         count = min(32, len(data.train))
         items = [data.train[i] for i in range(count)]
         image = image_grid([np.asarray(x.numpy())[0] for x, _ in items], [str(int(y)) for _, y in items])
-    if not out.parent.exists():
-        raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     save_image(out, image)
     click.echo(f"wrote {out} ({image.width}x{image.height})")

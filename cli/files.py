@@ -1,39 +1,65 @@
-"""Writing output files atomically: write a temporary file beside the target, then rename it.
+"""Output files of the commands: checked before the work starts, written atomically.
 
-`os.replace` is atomic on one file system, so an interrupted run leaves either the old file or
-the new one, never half of one.
+`write_atomically` (teachgrad.utils.files) writes a temporary file beside the target, then
+renames it, and `replace_folder` does the same for a whole folder: an interrupted run leaves
+the old output or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
 from pathlib import Path
 from typing import Callable
 
+import click
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(temporary_path)`, then move the finished file to `path`."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+from teachgrad.utils.files import temporary_sibling, write_atomically
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
     return write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
-def prepare_output_dir(path: Path) -> Path:
-    """Create the folder (and parents) and check it is writable; raise OSError naming it if not."""
+def writable_output(ctx: click.Context, param: click.Parameter, path: Path | None) -> Path | None:
+    """Click callback of every output option: refuse a path that cannot be written, before any work.
+
+    The file (or, for a folder option, the folder) is made in `path.parent`, which must be a
+    writable folder; a folder option first creates missing parents, as `mkdir -p` does.
+    """
+    if path is None:
+        return None
+    folder = path.parent
+    if not param.type.file_okay:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise click.BadParameter(f"cannot write to {path}: {error.strerror or error}") from None
+    if not folder.is_dir():
+        raise click.BadParameter(f"cannot write to {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write to {path}: the folder {folder} is not writable")
+    return path
+
+
+def replace_folder(path: Path, fill: Callable[[Path], None]) -> Path:
+    """Call `fill(temporary_folder)`, then swap the finished folder in at `path`, replacing any old one whole.
+
+    The new folder is filled beside `path`; only when it is complete is the old folder renamed
+    away, the new one renamed to `path`, and the old one removed. A run that fails or is
+    interrupted while filling leaves the old folder as it was and no temporary folder behind.
+    """
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    if not os.access(path, os.W_OK):
-        raise PermissionError(f"the output folder {path} is not writable")
+    temporary = temporary_sibling(path)
+    temporary.mkdir()  # (mode 0o777 less the umask, like any new folder)
+    try:
+        fill(temporary)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    old = temporary_sibling(path)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(temporary, path)
+    shutil.rmtree(old, ignore_errors=True)
     return path

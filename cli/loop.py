@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -30,17 +31,24 @@ def make_optimizer(name: str, model: nn.Module, lr: float) -> tg.optim.Optimizer
     return tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
-def train_epoch(model: nn.Module, batches: Iterable, loss_fn: Any, optimizer: Any, device: str) -> float:
-    """One pass over the batches; returns the mean training loss."""
+def train_epoch(model: nn.Module, batches: Iterable, loss_fn: Any, optimizer: Any, device: str, where: str) -> float:
+    """One pass over the batches; returns the mean training loss.
+
+    A NaN or infinite loss stops the run with an error naming `where` (path and epoch) and the step.
+    """
     model.train()
     total, count = 0.0, 0
-    for inputs, targets in batches:
+    for step, (inputs, targets) in enumerate(batches, start=1):
         inputs, targets = inputs.to(device), targets.to(device)
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise click.ClickException(f"the training loss is {value} on the {where}, step {step}; training stopped "
+                                       "(the weights diverged: a smaller --lr usually helps)")
         loss.backward()
         optimizer.step()
-        total += loss.item() * len(targets)
+        total += value * len(targets)
         count += len(targets)
     return total / max(count, 1)
 
@@ -74,7 +82,7 @@ def run_path(path: str, model: nn.Module, train_loader: DataLoader, test_loader:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             with _progress(train_loader, f"{path:>9} epoch {epoch}/{epochs}", quiet) as batches:
-                loss = train_epoch(model, batches, loss_fn, optimizer, device)
+                loss = train_epoch(model, batches, loss_fn, optimizer, device, f"{path} path, epoch {epoch}")
             seconds = time.perf_counter() - start
             predicted, actual = predict(model, test_loader, device)
             results.append(EpochResult(loss, float((predicted == actual).mean()), seconds, snapshot(model)))

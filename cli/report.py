@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +39,20 @@ def compare_paths(results: dict[str, list[EpochResult]]) -> Agreement:
         worst_loss = worst_param = 0.0
         for name in names[1:]:
             other = results[name][epoch]
-            worst_loss = max(worst_loss, abs(other.loss - base_epoch.loss))
+            worst_loss = _largest(worst_loss, abs(other.loss - base_epoch.loss))
             agree &= worst_loss <= LOSS_TOLERANCE * max(1.0, abs(base_epoch.loss))
             for key, value in base_epoch.parameters.items():
                 difference = np.abs(other.parameters[key] - value)
-                worst_param = max(worst_param, float(difference.max(initial=0.0)))
+                worst_param = _largest(worst_param, float(difference.max(initial=0.0)))
                 agree &= bool(np.all(difference <= PARAMETER_TOLERANCE * np.maximum(1.0, np.abs(value))))
         loss_diffs.append(worst_loss)
         param_diffs.append(worst_param)
     return Agreement(loss_diffs, param_diffs, agree)
+
+
+def _largest(worst: float, difference: float) -> float:
+    """The larger difference; NaN (a path computed NaN) counts as larger than any number."""
+    return difference if math.isnan(difference) or difference > worst else worst
 
 
 def epoch_rows(results: dict[str, list[EpochResult]], agreement: Agreement) -> list[dict]:

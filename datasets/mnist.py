@@ -8,7 +8,9 @@ in `root/`. A missing file gives a FileNotFoundError that lists the files and th
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -27,20 +29,34 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     sizes, then the values, big-endian, row-major.
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    raw = _read_bytes(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
+        raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'missing: the file is empty'}; "
+                         f"expected 00 00, a type code ({' '.join(f'{code:02x}' for code in _IDX_TYPES)}), the number of dimensions)")
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX file: its header declares {ndim} dimensions ({header} bytes of "
+                         f"header), the file has {len(raw)} bytes")
     shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize
     if len(raw) - header != expected:
         raise ValueError(f"{path}: header says shape {shape} ({expected} bytes of data), "
                          f"file has {len(raw) - header} bytes of data")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when its name ends in .gz; a damaged archive names the file."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if path.suffix != ".gz":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:  # (gzip.BadGzipFile is an OSError)
+        raise ValueError(f"{path}: damaged gzip file, cannot decompress it ({type(error).__name__}: {error})") from None
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:

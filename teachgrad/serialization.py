@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 from collections import Counter, OrderedDict
@@ -28,6 +29,7 @@ from teachgrad import dtypes
 from teachgrad.creation import tensor as make_tensor
 from teachgrad.nn.parameter import Parameter
 from teachgrad.tensor import Tensor
+from teachgrad.utils.files import write_atomically
 
 FORMAT, VERSION, STRUCTURE = "teachgrad", 1, "__teachgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -85,54 +87,131 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     """Save tensors, numbers, strings and nested dicts/lists/tuples of them (e.g. a state_dict) to f.
 
     f is a path or a binary file object. The file is a numpy .npz archive plus a JSON
-    description of the structure; no Python object is pickled.
+    description of the structure; no Python object is pickled. A path is written atomically
+    (a temporary file, then a rename), so a save that fails leaves the previous file whole.
     """
     encoder = _Encoder()
     root = encoder.encode(obj, "obj")
     structure = json.dumps({"format": FORMAT, "version": VERSION, "root": root})
     arrays = dict(encoder.arrays, **{STRUCTURE: np.frombuffer(structure.encode("utf-8"), dtype=np.uint8)})
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as handle:  # (np.savez on a path would append ".npz")
-            np.savez(handle, **arrays)
+        write_atomically(f, lambda temporary: _savez(temporary, arrays))
     else:
         np.savez(f, **arrays)
 
 
-class _Decoder:
-    def __init__(self, archive: Any, name: str) -> None:
-        self.archive, self.name = archive, name
+def _savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    with open(path, "wb") as handle:  # (np.savez on a path would append ".npz")
+        np.savez(handle, **arrays)
 
-    def _array(self, key: str) -> np.ndarray:
-        if key not in self.archive.files:
-            raise RuntimeError(f"teachgrad.load: {self.name} is damaged: its structure names array {key!r}, which is missing")
+
+class _Decoder:
+    """Rebuild the saved object from its JSON nodes, checking every field against the format above."""
+
+    def __init__(self, archive: Any, name: str, size: int) -> None:
+        self.archive, self.name, self.size = archive, name, size
+
+    def damaged(self, problem: str) -> RuntimeError:
+        return RuntimeError(f"teachgrad.load: {self.name} is damaged: {problem}")
+
+    def field(self, node: dict, name: str, kind: type) -> Any:
+        """node[name], which must be exactly of type `kind` (a bool is not an int here)."""
+        value = node.get(name)
+        if type(value) is not kind:
+            raise self.damaged(f"the {node['type']!r} entry has {name}={_short(value)}, expected type {kind.__name__}")
+        return value
+
+    def _array(self, key: str, kinds: str) -> np.ndarray:
+        """Array `key`, after checking that its declared shape fits its bytes and its dtype kind is in `kinds`."""
+        member = f"{key}.npy"
+        if member not in self.archive.zip.namelist():
+            raise self.damaged(f"its structure names array {key!r}, which is missing")
+        info = self.archive.zip.getinfo(member)
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size > self.size:
+            raise self.damaged(f"array {key!r} is stored compressed or claims {info.file_size} bytes in a file of "
+                               f"{self.size} bytes (teachgrad.save stores arrays uncompressed)")
+        with self.archive.zip.open(member) as stream:
+            version = np.lib.format.read_magic(stream)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            if version not in read_header:
+                raise self.damaged(f"array {key!r} has npy format version {version}, expected 1.0 or 2.0")
+            shape, _, array_dtype = read_header[version](stream)
+            stored = info.file_size - stream.tell()
+        if array_dtype.kind not in kinds:
+            raise self.damaged(f"array {key!r} has dtype {array_dtype}, which teachgrad.save never writes there")
+        declared = math.prod(shape) * array_dtype.itemsize
+        if declared != stored:
+            raise self.damaged(f"array {key!r} declares shape {shape} of {array_dtype} ({declared} bytes) "
+                               f"but holds {stored} bytes")
         return self.archive[key]
 
-    def decode(self, node: dict) -> Any:
-        kind = node.get("type")
+    def _dtype(self, node: dict) -> dtypes.dtype:
+        name = self.field(node, "dtype" if node["type"] == "tensor" else "value", str)
+        try:
+            return dtypes.from_name(name)
+        except TypeError:
+            raise self.damaged(f"the {node['type']!r} entry names an unknown dtype {_short(name)}") from None
+
+    def _tensor(self, node: dict) -> Tensor:
+        declared = self._dtype(node)
+        array = self._array(self.field(node, "key", str), "biuf")
+        if array.dtype != declared.numpy:
+            raise self.damaged(f"array {node['key']!r} holds {array.dtype} values but is declared {declared.name}")
+        requires_grad, parameter = self.field(node, "requires_grad", bool), self.field(node, "parameter", bool)
+        t = make_tensor(array, dtype=declared)
+        if parameter:
+            return Parameter(t, requires_grad=requires_grad)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def _items(self, node: dict) -> list:
+        return [self.decode(v) for v in self.field(node, "items", list)]
+
+    def _pairs(self, node: dict) -> list:
+        pairs = []
+        for item in self.field(node, "items", list):
+            if type(item) is not list or len(item) != 2:
+                raise self.damaged(f"the {node['type']!r} entry holds {_short(item)}, expected a [key, value] pair")
+            key = self.decode(item[0])
+            try:
+                hash(key)
+            except TypeError:
+                raise self.damaged(f"the {node['type']!r} entry has a key {_short(key)}, which cannot be a dict key") from None
+            pairs.append((key, self.decode(item[1])))
+        return pairs
+
+    def decode(self, node: Any) -> Any:
+        if type(node) is not dict or type(node.get("type")) is not str:
+            raise self.damaged(f"its structure holds {_short(node)} where an entry {{\"type\": ...}} belongs")
+        kind = node["type"]
         if kind == "tensor":
-            array = self._array(node["key"])
-            t = make_tensor(array, dtype=dtypes.from_name(node["dtype"]))
-            if node.get("parameter"):
-                return Parameter(t, requires_grad=node.get("requires_grad", True))
-            return t.requires_grad_(True) if node.get("requires_grad") else t
+            return self._tensor(node)
         if kind == "ndarray":
-            return self._array(node["key"])
+            return self._array(self.field(node, "key", str), "biuf")
         if kind == "none":
             return None
         if kind in ("bool", "int", "str"):
-            return node["value"]
+            return self.field(node, "value", {"bool": bool, "int": int, "str": str}[kind])
         if kind == "float":
-            return float(node["value"])
+            text = self.field(node, "value", str)
+            try:
+                return float(text)
+            except ValueError:
+                raise self.damaged(f"the 'float' entry holds {_short(text)}, which is not a number") from None
         if kind == "dtype":
-            return dtypes.from_name(node["value"])
+            return self._dtype(node)
         if kind in ("dict", "ordereddict", "counter"):
-            pairs = [(self.decode(k), self.decode(v)) for k, v in node["items"]]
-            return {"dict": dict, "ordereddict": OrderedDict, "counter": Counter}[kind](dict(pairs))
+            return {"dict": dict, "ordereddict": OrderedDict, "counter": Counter}[kind](dict(self._pairs(node)))
         if kind == "list":
-            return [self.decode(v) for v in node["items"]]
+            return self._items(node)
         if kind == "tuple":
-            return tuple(self.decode(v) for v in node["items"])
+            return tuple(self._items(node))
         raise RuntimeError(f"teachgrad.load: {self.name} contains an entry of unknown type {kind!r} (saved by a newer teachgrad?)")
+
+
+def _short(value: Any) -> str:
+    """repr(value), cut to 60 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only: bool = True, **kwargs: Any) -> Any:
@@ -162,12 +241,19 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
         if STRUCTURE + ".npy" not in zipfile.ZipFile(io.BytesIO(data)).namelist():
             raise RuntimeError(f"teachgrad.load: {name} is a zip archive but not a teachgrad file (it has no "
                                f"{STRUCTURE} record; files from torch.save or np.savez cannot be read)")
-        header = json.loads(bytes(archive[STRUCTURE]).decode("utf-8"))
-        if header.get("format") != FORMAT:
-            raise RuntimeError(f"teachgrad.load: {name} is not a teachgrad file (its structure record has format {header.get('format')!r})")
-        if header.get("version", 0) > VERSION:
+        decoder = _Decoder(archive, name, len(data))
+        header = json.loads(bytes(decoder._array(STRUCTURE, "u")).decode("utf-8"))
+        if type(header) is not dict or header.get("format") != FORMAT:
+            found = header.get("format") if type(header) is dict else header
+            raise RuntimeError(f"teachgrad.load: {name} is not a teachgrad file (its structure record holds format {_short(found)})")
+        if type(header.get("version")) is not int or "root" not in header:
+            raise decoder.damaged(f"its structure record has version {_short(header.get('version'))} and "
+                                  f"{'a' if 'root' in header else 'no'} root; expected an int version and a root")
+        if header["version"] > VERSION:
             raise RuntimeError(f"teachgrad.load: {name} was written by a newer teachgrad (format version {header['version']})")
-        return _Decoder(archive, name).decode(header["root"])
+        return decoder.decode(header["root"])
+    except RecursionError:  # (a RuntimeError itself, so caught first)
+        raise RuntimeError(f"teachgrad.load: {name} is damaged: its structure is nested too deeply to read") from None
     except RuntimeError:
         raise
     except (zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError, UnicodeDecodeError) as error:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from teachgrad.autograd.grad_mode import no_grad
-from teachgrad.autograd.variable import AccumulateGrad, Edge
+from teachgrad.autograd.variable import AccumulateGrad, Edge, Variable
+from teachgrad.functions.broadcast import unbroadcast
 
 
 # Called after every backward step as observer(node, upstream_grads, produced_grads);
@@ -73,6 +74,7 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             _check_gradient_count(node, input_grads)
+            input_grads = tuple(_validate_gradient(node, i, grad) for i, grad in enumerate(input_grads))
             for observe in step_observers:
                 observe(node, grads, input_grads)
             for edge, grad in zip(node.next_edges, input_grads):
@@ -104,6 +106,42 @@ def _check_gradient_count(node: Any, input_grads: tuple) -> None:
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {expected}, got {len(input_grads)})"
         )
+
+
+def _validate_gradient(node: Any, index: int, grad: Any) -> Any:
+    """Check the gradient `node`'s backward returned for input `index` against that input.
+
+    PyTorch's rule: a gradient of the input's shape passes; one of a shape the input broadcasts
+    to is summed back to the input's shape (broadcasting's adjoint); any other shape, or a
+    non-scalar gradient on another device, is an error. Other dtypes are converted to the input's.
+    """
+    expected = node.input_metadata[index]
+    if grad is None or expected is None:
+        return grad
+    found = grad._metadata() if isinstance(grad, Variable) else None
+    if found == expected:
+        return grad  # the common case: nothing to fix
+    if found is None:
+        raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")
+    shape, dtype, device = expected
+    if tuple(grad.shape) != shape:
+        if not _is_expandable_to(shape, tuple(grad.shape)):
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {index} - got "
+                               f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+        grad = unbroadcast(grad, shape)
+    if grad.device != device:
+        if grad.ndim != 0:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {index} - "
+                               f"expected device {device} but got {grad.device}")
+        grad = grad.to(device)
+    return grad if grad.dtype is dtype else grad.to(dtype)
+
+
+def _is_expandable_to(shape: tuple, target: tuple) -> bool:
+    """Whether broadcasting turns `shape` into `target` (each trailing size equal, or 1)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, wanted) for size, wanted in zip(reversed(shape), reversed(target)))
 
 
 def _add_pending(pending: dict, edge: Any, grad: Any) -> None:

@@ -36,6 +36,7 @@ class Node:
     `next_edges[i]` says where the gradient for input i goes: the `Node` that produced that
     input (with the output index), an `AccumulateGrad` for a leaf, or None when input i needs
     no gradient.
+    `input_metadata[i]` is what that gradient must match (input i's shape, dtype, device).
     """
 
     def __init__(self, function: type, args: tuple, recording: bool = True) -> None:
@@ -44,12 +45,14 @@ class Node:
         if not recording:  # grad mode is off: forward runs, but nothing is kept for backward
             self.needs_input_grad = (False,) * len(args)
             self.next_edges = ()
+            self.input_metadata = ()
         else:
             self.needs_input_grad = tuple(isinstance(a, Variable) and a.requires_grad for a in args)
             for value, needs in zip(args, self.needs_input_grad):
                 if needs:
                     value._check_history()
             self.next_edges = tuple(_edge_of(a) if needs else None for a, needs in zip(args, self.needs_input_grad))
+            self.input_metadata = tuple(a._metadata() if needs else None for a, needs in zip(args, self.needs_input_grad))
         self.output_zeros: list[Callable[[], Any]] = []
         self.output_shapes: list[tuple] = []
         self.pre_hooks: dict[int, list[Callable]] = {}

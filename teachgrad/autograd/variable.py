@@ -129,3 +129,7 @@ class Variable:
     def _version_value(self) -> int:
         """How many times the data was modified in place (0 for values that cannot be)."""
         return 0
+
+    def _metadata(self) -> tuple | None:
+        """What a gradient for this value must match: (shape, dtype, device), or None to accept any."""
+        return None

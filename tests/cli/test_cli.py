@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +14,7 @@ from PIL import Image
 
 import teachgrad as tg
 from teachgrad.cli import main
-from teachgrad.cli import report
+from teachgrad.cli import bench, datasets_command, report, train
 
 SMALL = ["--n", "60", "--hidden", "8", "--epochs", "2", "--batch-size", "20", "--quiet"]
 
@@ -181,3 +184,82 @@ def test_train_on_cuda_without_a_gpu_says_what_is_missing(monkeypatch):
     result = CliRunner().invoke(main, ["train", "--device", "cuda", *SMALL])
     assert result.exit_code == 1
     assert "CUDA is not available" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lr", ["nan", "inf", "-inf", "1e30", "0", "-0.1"])
+def test_train_rejects_a_learning_rate_that_is_not_finite_positive_and_at_most_10(lr):
+    result = CliRunner().invoke(main, ["train", *SMALL, "--lr", lr])
+    assert result.exit_code == 2
+    assert "Invalid value for '--lr'" in result.output
+
+
+def test_train_accepts_the_largest_allowed_learning_rate():
+    result = run("train", *SMALL, "--paths", "numba", "--lr", "10")
+    assert result.exit_code == 0, result.output
+
+
+class NaNLoss(tg.nn.CrossEntropyLoss):
+    def forward(self, input, target):
+        return super().forward(input, target) * float("nan")
+
+
+def test_train_stops_when_the_loss_becomes_nan_naming_path_epoch_and_step(monkeypatch):
+    monkeypatch.setattr(tg.nn, "CrossEntropyLoss", NaNLoss)
+    result = CliRunner().invoke(main, ["train", *SMALL])
+    assert result.exit_code == 1
+    assert "the training loss is nan on the reference path, epoch 1, step 1; training stopped" in result.output
+    assert "AGREE" not in result.output
+
+
+def test_paths_that_both_compute_nan_disagree():
+    nan = float("nan")
+    results = {path: [report.EpochResult(nan, 0.5, 1.0, {"w": np.array([nan])})] for path in ("reference", "numba")}
+    agreement = report.compare_paths(results)
+    assert not agreement.agree
+    assert math.isnan(agreement.loss_difference[0]) and math.isnan(agreement.parameter_difference[0])
+
+
+def test_bench_checks_its_json_folder_before_timing_anything(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "all_workloads", lambda *args: pytest.fail("the benchmark ran"))
+    result = CliRunner().invoke(main, ["bench", "--quick", "--json", str(tmp_path / "missing" / "x.json")])
+    assert result.exit_code == 2
+    assert "Invalid value for '--json'" in result.output and "missing does not exist" in result.output
+
+
+def test_datasets_show_checks_its_out_folder_before_drawing(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets_command, "load_data", lambda *args: pytest.fail("the dataset was built"))
+    result = CliRunner().invoke(main, ["datasets", "show", "moons", "--out", str(tmp_path / "missing" / "x.png")])
+    assert result.exit_code == 2
+    assert "Invalid value for '--out'" in result.output and "missing does not exist" in result.output
+
+
+def test_train_checks_its_out_folder_before_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "load_data", lambda *args: pytest.fail("the data was loaded"))
+    (tmp_path / "file").write_text("not a folder")
+    result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(tmp_path / "file" / "run")])
+    assert result.exit_code == 2 and "Invalid value for '--out'" in result.output
+
+
+def test_train_out_replaces_an_earlier_run_whole(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "confusion_matrix.png").write_bytes(b"from an earlier run on digits")
+    result = run("train", *SMALL, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert not (out / "confusion_matrix.png").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left behind
+
+
+def test_train_out_failing_half_way_keeps_the_earlier_run_only(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    assert run("train", *SMALL[:-3], "--epochs", "1", "--quiet", "--out", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def fail_after_the_metrics(path, image):
+        raise OSError(28, "No space left on device")  # metrics.json/.csv are written by now, loss.png fails
+
+    monkeypatch.setattr(train, "save_image", fail_after_the_metrics)
+    result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out)])
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -49,6 +49,44 @@ def test_read_idx_rejects_a_truncated_file(tmp_path):
         read_idx(tmp_path / "bad")
 
 
+def test_read_idx_names_a_file_whose_header_is_cut_short(tmp_path):
+    (tmp_path / "bad").write_bytes(idx_bytes(IMAGES, 0x08)[:9])
+    with pytest.raises(ValueError, match=r"bad: truncated IDX file: its header declares 3 dimensions \(16 bytes"):
+        read_idx(tmp_path / "bad")
+
+
+def test_read_idx_names_a_file_with_a_wrong_magic_number(tmp_path):
+    (tmp_path / "bad").write_bytes(b"\x1f\x8b\x08\x00" + bytes(20))
+    with pytest.raises(ValueError, match="bad: not an IDX file \\(bad magic number 1f8b0800"):
+        read_idx(tmp_path / "bad")
+
+
+def test_read_idx_names_an_empty_file(tmp_path):
+    (tmp_path / "empty").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty: not an IDX file \\(bad magic number missing"):
+        read_idx(tmp_path / "empty")
+
+
+def test_read_idx_names_a_gz_file_that_is_not_gzip(tmp_path):
+    (tmp_path / "labels.gz").write_bytes(idx_bytes(LABELS, 0x08))
+    with pytest.raises(ValueError, match="labels.gz: damaged gzip file, cannot decompress it"):
+        read_idx(tmp_path / "labels.gz")
+
+
+def test_read_idx_names_a_gz_file_that_is_cut_short(tmp_path):
+    (tmp_path / "labels.gz").write_bytes(gzip.compress(idx_bytes(IMAGES, 0x08))[:100])
+    with pytest.raises(ValueError, match="labels.gz: damaged gzip file, cannot decompress it"):
+        read_idx(tmp_path / "labels.gz")
+
+
+def test_read_idx_names_a_gz_file_with_corrupted_data(tmp_path):
+    data = bytearray(gzip.compress(idx_bytes(IMAGES, 0x08)))
+    data[20:40] = bytes(20)
+    (tmp_path / "labels.gz").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="labels.gz: damaged gzip file, cannot decompress it"):
+        read_idx(tmp_path / "labels.gz")
+
+
 def test_mnist_items_are_grayscale_images_and_int_labels(tmp_path):
     place(tmp_path)
     img, label = MNIST(tmp_path)[2]

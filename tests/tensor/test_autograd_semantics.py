@@ -324,3 +324,54 @@ def test_gradient_accumulates_into_an_assigned_expanded_grad_without_writing_thr
     (w * 3).sum().backward()
     assert w.grad.tolist() == [4.0, 4.0]
     assert ones.tolist() == [1.0]
+
+
+def doubling_function_whose_backward_returns(gradient):
+    """A custom Function y = 2x whose backward returns `gradient`, whatever it is."""
+
+    class MyFn(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return gradient
+
+    return MyFn
+
+
+@pytest.mark.parametrize("returned, input_shape, message", [
+    # PyTorch 2.13's messages, printed by /tmp/torchenv for the same Function
+    ((), (2,), "Function MyFnBackward returned an invalid gradient at index 0 - got [] but expected shape compatible with [2]"),
+    ((3,), (2,), "Function MyFnBackward returned an invalid gradient at index 0 - got [3] but expected shape compatible with [2]"),
+    ((2, 3), (6,), "Function MyFnBackward returned an invalid gradient at index 0 - got [2, 3] but expected shape compatible with [6]"),
+])
+def test_custom_backward_returning_a_gradient_of_an_incompatible_shape_raises_naming_it(returned, input_shape, message) -> None:
+    x = tg.ones(input_shape, requires_grad=True)
+    y = doubling_function_whose_backward_returns(tg.ones(returned)).apply(x)
+    with pytest.raises(RuntimeError) as error:
+        y.sum().backward()
+    assert str(error.value) == message
+
+
+def test_custom_backward_returning_a_broadcast_gradient_is_summed_to_the_input_shape() -> None:
+    # PyTorch sums a gradient of shape (2, 3) for an input of shape (1, 3): x.grad == [[2, 2, 2]]
+    x = tg.ones((1, 3), requires_grad=True)
+    doubling_function_whose_backward_returns(tg.ones((2, 3))).apply(x).sum().backward()
+    assert tuple(x.grad.shape) == (1, 3)
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0, 2.0]])
+
+
+def test_custom_backward_returning_another_dtype_is_converted_to_the_input_dtype() -> None:
+    x = tg.ones(2, requires_grad=True)
+    hidden, seen = x * 1, []
+    hidden.register_hook(lambda grad: seen.append(grad.dtype))
+    doubling_function_whose_backward_returns(tg.ones(2, dtype=tg.float64)).apply(hidden).sum().backward()
+    assert seen == [tg.float32]
+
+
+def test_custom_backward_returning_a_number_for_a_tensor_input_raises_like_pytorch() -> None:
+    y = doubling_function_whose_backward_returns(1.0).apply(tg.ones(2, requires_grad=True))
+    with pytest.raises(RuntimeError, match=r"expected Variable or None \(got float\)"):
+        y.sum().backward()

@@ -124,6 +124,36 @@ def test_gradients_flow_back_through_a_move_to_the_device():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, -4.0, 6.0])
 
 
+def test_gradients_flow_back_through_a_move_to_the_cpu():
+    w = tg.tensor([1.0, -2.0, 3.0], device="cuda", requires_grad=True)
+    y = w.cpu()
+    assert y.grad_fn is not None and y.device == tg.device("cpu")
+    (y * y).sum().backward()
+    assert w.grad.device == tg.device("cuda:0")
+    np.testing.assert_array_equal(w.grad.cpu().numpy(), [2.0, -4.0, 6.0])
+
+
+class BackwardOnTheCpu(tg.autograd.Function):
+    """y = 2x, with a backward that wrongly returns its gradient on the CPU."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad * 2).cpu()
+
+
+def test_custom_backward_returning_a_gradient_on_another_device_raises_naming_both():
+    x = tg.ones(2, device="cuda", requires_grad=True)
+    y = BackwardOnTheCpu.apply(x)
+    # PyTorch's message (torch/csrc/autograd/engine.cpp validate_outputs)
+    with pytest.raises(RuntimeError, match="^Function BackwardOnTheCpuBackward returned an invalid gradient at index 0 "
+                                           "- expected device cuda:0 but got cpu$"):
+        y.sum().backward()
+
+
 def test_leaves_on_the_device_get_gradients_on_the_device():
     w = tg.randn(3, 2, device="cuda", requires_grad=True)
     assert w.is_leaf
