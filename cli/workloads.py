@@ -18,7 +18,12 @@ import teachgrad.nn as nn
 
 @dataclass
 class Workload:
-    """`run[label]()` does the work once; `yardstick` names the label the others are compared with."""
+    """`run[label]()` does the work once; `yardstick` names the label the others are compared with.
+
+    `calls`: how many times one run repeats the work (the time reported is per call). `target`:
+    (label, speed): the goal is met when that label's speed against the yardstick (yardstick time
+    / label time) reaches `speed`.
+    """
 
     group: str
     name: str
@@ -27,6 +32,8 @@ class Workload:
     goal: str = ""
     rounds: int = 20
     slow: set = field(default_factory=set)  # labels timed with a single round (the reference path)
+    calls: int = 1
+    target: tuple[str, float] | None = None
 
 
 def _on(backend_name: str, fn: Callable[[], object]) -> Callable[[], object]:
@@ -44,7 +51,7 @@ def matmul(n: int, backends: list[str]) -> Workload:
     run["numpy"] = lambda: a @ b
     goal = ">= 0.8x numpy" if n >= 256 else ""
     return Workload("matmul", f"matmul float32 n={n} ({2 * n**3 / 1e9:.3g} GFLOP)", run, "numpy", goal,
-                    rounds={64: 200, 256: 50, 1024: 5}.get(n, 10))
+                    rounds={64: 200, 256: 50, 1024: 5}.get(n, 10), target=("numba", 0.8) if goal else None)
 
 
 def add_broadcast(backends: list[str], transposed: bool = False) -> Workload:
@@ -54,10 +61,12 @@ def add_broadcast(backends: list[str], transposed: bool = False) -> Workload:
     if transposed:
         run = {name: _on(name, lambda: tx.T + ty) for name in backends if name != "reference"}
         run["numpy"] = lambda: np.add(x.T, y, order="C")
-        return Workload("elementwise", "add x.T + (S,1), 1M float32, row-major result", run, "numpy", ">= 1.0x numpy", 50)
+        return Workload("elementwise", "add x.T + (S,1), 1M float32, row-major result", run, "numpy", ">= 1.0x numpy", 50,
+                        target=("numba", 1.0))
     run = {name: _on(name, lambda: tx + ty) for name in backends if name != "reference"}
     run["numpy"] = lambda: x + y
-    return Workload("elementwise", "add (S,S) + (S,1), 1M float32", run, "numpy", ">= 1.0x numpy", 50)
+    return Workload("elementwise", "add (S,S) + (S,1), 1M float32", run, "numpy", ">= 1.0x numpy", 50,
+                    target=("numba", 1.0))
 
 
 def sum_along(dim: int, backends: list[str]) -> Workload:
@@ -65,7 +74,8 @@ def sum_along(dim: int, backends: list[str]) -> Workload:
     tx = tg.from_numpy(x)
     run = {name: _on(name, lambda: tx.sum(dim)) for name in backends if name != "reference"}
     run["numpy"] = lambda: x.sum(dim)
-    return Workload("reduction", f"sum of (2048, 2048) float32 over dim {dim}", run, "numpy", ">= 1.0x numpy", 50)
+    return Workload("reduction", f"sum of (2048, 2048) float32 over dim {dim}", run, "numpy", ">= 1.0x numpy", 50,
+                    target=("numba", 1.0))
 
 
 def tiny_op(backends: list[str]) -> Workload:
@@ -120,7 +130,7 @@ def mlp_784(backends: list[str], samples: int = 10_000) -> Workload:
     run = {name: _on(name, lambda: _epoch(model, optimizer, loss_fn, tx, ty, 64)) for name in backends if name != "reference"}
     run["numpy by hand"] = lambda: [by_hand.step(x[s:s + 64], y[s:s + 64]) for s in range(0, samples, 64)]
     return Workload("training", "one epoch, MLP 784-128-10, batch 64, 10,000 samples", run, "numpy by hand",
-                    "<= 1.5x the numpy time", rounds=3)
+                    "<= 1.5x the numpy time", rounds=3, target=("numba", 1 / 1.5))
 
 
 def mlp_small(backends: list[str]) -> Workload:
@@ -132,7 +142,7 @@ def mlp_small(backends: list[str]) -> Workload:
     optimizer = tg.optim.SGD(model.parameters(), lr=0.01)
     run = {name: _on(name, lambda: _epoch(model, optimizer, nn.MSELoss(), x, y, 10)) for name in backends}
     return Workload("training", "one epoch, MLP 2-100-100-1, 50 points, batch 10", run, "reference",
-                    "numba >= 100x reference", rounds=10, slow={"reference"})
+                    "numba >= 100x reference", rounds=10, slow={"reference"}, target=("numba", 100.0))
 
 
 def cnn_step(backends: list[str]) -> Workload:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ from PIL import Image
 
 import teachgrad as tg
 from teachgrad.cli import main
-from teachgrad.cli import bench, datasets_command, report, train
+from teachgrad.cli import bench, datasets_command, report, train, versus_pytorch
+from teachgrad.cli.workloads import Workload
 
 SMALL = ["--n", "60", "--hidden", "8", "--epochs", "2", "--batch-size", "20", "--quiet"]
 
@@ -172,6 +174,40 @@ def test_bench_prints_ratios_and_writes_json(tmp_path):
     assert set(first["seconds"]) == {"numba", "reference", "numpy"} and first["yardstick"] == "numpy"
     assert first["speed_vs_yardstick"]["numpy"] == pytest.approx(1.0)
     assert "(yardstick)" in result.output
+
+
+def test_bench_pytorch_group_without_torch_times_each_operation_against_numpy(tmp_path, monkeypatch):
+    monkeypatch.setattr(versus_pytorch, "import_pytorch", lambda: None)
+    monkeypatch.setattr(versus_pytorch, "OPERATION_CALLS", 20)
+    result = run("bench", "--quick", "--group", "pytorch", "--json", str(tmp_path / "bench.json"))
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "bench.json").read_text())
+    assert [r["name"] for r in rows] == list(versus_pytorch.OPERATIONS)
+    assert all(set(r["seconds"]) == {"teachgrad", "numpy"} and r["yardstick"] == "numpy" for r in rows)
+    assert all(r["goal_met"] is None for r in rows)
+
+
+def test_bench_pytorch_group_times_the_same_code_on_any_library_with_pytorchs_api(tmp_path, monkeypatch):
+    """With torch present the workloads run once per library; teachgrad stands in for it here."""
+    monkeypatch.setattr(versus_pytorch, "import_pytorch", lambda: tg)
+    monkeypatch.setattr(versus_pytorch, "OPERATION_CALLS", 20)
+    workloads = versus_pytorch.versus_pytorch_workloads(quick=True)
+    assert len(workloads) == len(versus_pytorch.OPERATIONS) + 3
+    for workload in workloads:
+        assert set(workload.run) == {"teachgrad", "pytorch"} and workload.yardstick == "pytorch"
+        assert workload.target[0] == "teachgrad" and "PyTorch" in workload.goal
+    result = bench.measure(workloads[0], quick=True)
+    assert result["goal_met"] in (True, False) and set(result["seconds"]) == {"teachgrad", "pytorch"}
+
+
+@pytest.mark.parametrize("wanted, met", [(1.5, True), (6.0, False)])
+def test_bench_marks_a_goal_met_when_the_label_is_that_much_faster_than_the_yardstick(wanted, met):
+    workload = Workload("test", "sleeps", {"fast": lambda: time.sleep(0.002), "slow": lambda: time.sleep(0.006)},
+                        "slow", "fast >= some x slow", rounds=3, target=("fast", wanted))
+    result = bench.measure(workload, quick=False)
+    assert result["goal_met"] is met
+    assert result["speed_vs_yardstick"]["fast"] == pytest.approx(3.0, rel=0.4)
+    assert ("met" if met else "NOT met") in bench.table([result])
 
 
 def test_bench_rejects_an_unknown_backend():
