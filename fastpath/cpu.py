@@ -164,9 +164,73 @@ def _compare(op: int, a: StridedArray, b: StridedArray) -> np.ndarray:
     return out
 
 
+# --- the whole-buffer lane: most calls of a training step have no layout to walk ---
+
+_CONTIGUOUS: dict = {}
+
+
+def _contiguous_strides(shape: tuple) -> tuple:
+    strides = _CONTIGUOUS.get(shape)
+    if strides is None:
+        strides = _CONTIGUOUS.setdefault(tuple(shape), contiguous_strides(shape))
+    return strides
+
+
+def _whole(x: StridedArray, n: int) -> np.ndarray | None:
+    """x's elements as the buffer a flat kernel reads (`elementwise.flat_rows`): all n of them in
+    row-major order, one number (a broadcast value), or one period (the trailing dims
+    contiguous, the leading ones broadcast: a bias row); None when x needs the general kernels."""
+    storage, strides, shape = x.storage, x.strides, x.shape
+    if x.offset == 0 and storage.size == n and strides == _contiguous_strides(shape):
+        return storage
+    if not any(strides):
+        return storage[x.offset:x.offset + 1]
+    lead = 0
+    while lead < len(shape) and (strides[lead] == 0 or shape[lead] == 1):
+        lead += 1
+    trailing = shape[lead:]
+    if 0 < lead < len(shape) and strides[lead:] == _contiguous_strides(trailing):
+        period = numel(trailing)
+        return storage[x.offset:x.offset + period]
+    return None
+
+
+def _flat(code: int, x: StridedArray, y: StridedArray, out_dtype: np.dtype, compare: bool,
+          cond: StridedArray | None = None) -> np.ndarray | None:
+    """Run `code` through `elementwise.flat_rows` (or `flat_compare_rows`) when every operand
+    is a whole buffer or a number, x and y of one dtype that the result keeps (bool for
+    comparisons); None when the general, layout-walking kernels are needed."""
+    n = numel(x.shape)
+    a, b = _whole(x, n), _whole(y, n)
+    if a is None or b is None or n == 0 or a.dtype is not b.dtype:
+        return None
+    if (BOOL if compare else a.dtype) is not out_dtype or (a.dtype is BOOL and not compare):
+        return None  # (dtypes compared by identity: numpy's are singletons; any other goes the general way)
+    c = _whole(cond, n) if cond is not None else _unused(BOOL)
+    if c is None or c.dtype is not BOOL:
+        return None
+    out = np.empty(n, out_dtype)
+    chunks = _threads(n, a.dtype)
+    if compare:
+        if chunks == 1:
+            elementwise.flat_compare_rows(code, a, b, out, 0, n)
+        else:
+            elementwise.flat_compare_parallel(code, a, b, out, chunks)
+    elif chunks == 1:
+        elementwise.flat_rows(code, a, b, c, out, 0, n)
+    else:
+        elementwise.flat_parallel(code, a, b, c, out, chunks)
+    return out
+
+
 def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Apply the unary function `op` to every element of x."""
     _check_op(UNARY, "map", op)
+    code = UNARY[op]
+    if code is not None:
+        out = _flat(code, x, x, out_dtype, False)
+        if out is not None:
+            return out
     out_dtype = np.dtype(out_dtype)
     if op == "identity":
         return _cast(x, out_dtype)
@@ -197,8 +261,8 @@ def _common(a: StridedArray, b: StridedArray) -> tuple[StridedArray, StridedArra
 
 
 def _check_same_shape(primitive: str, *operands: StridedArray) -> None:
-    shape = tuple(operands[0].shape)
-    if any(tuple(o.shape) != shape for o in operands[1:]):
+    shape = operands[0].shape
+    if any(o.shape != shape and tuple(o.shape) != tuple(shape) for o in operands[1:]):
         listed = " and ".join(str(tuple(o.shape)) for o in operands)
         raise RuntimeError(f"{primitive}: operands must be broadcast to one shape first, got {listed}")
 
@@ -207,6 +271,9 @@ def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.nd
     """Apply the binary function `op` to matching elements of a and b (same shape)."""
     _check_op(BINARY, "zip", op)
     _check_same_shape("zip", a, b)
+    out = _flat(BINARY[op], a, b, out_dtype, op in COMPARISONS)
+    if out is not None:
+        return out
     out_dtype = np.dtype(out_dtype)
     a, b = _common(a, b)
     if op in COMPARISONS:
@@ -218,6 +285,9 @@ def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.nd
 def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Pick a's element where cond is true, else b's (all three of one shape)."""
     _check_same_shape("where", cond, a, b)
+    out = _flat(elementwise.WHERE, a, b, out_dtype, False, cond)
+    if out is not None:
+        return out
     out_dtype = np.dtype(out_dtype)
     a, b = _common(a, b)
     compute = INT64 if a.storage.dtype == BOOL else a.storage.dtype
@@ -345,6 +415,21 @@ def _batch_offsets(x: StridedArray, batch: tuple) -> np.ndarray:
     return offsets
 
 
+SMALL_MATMUL = 1 << 17  # multiply-adds per matrix below which packing may cost more than it saves
+
+
+def _small_product(n: int, k: int, m: int, a_col: int, b_row: int, b_col: int) -> bool:
+    """Whether `matmul_small` beats the packed kernel, by the measurements in docs/performance.md:
+    one dot product per output when b is transposed (a linear layer's weight.t()) and rows are
+    long enough (k >= 32); the i-p-j loop when b's rows are contiguous, long (m >= 32) and
+    there are few of them to share a packed b (n <= 16)."""
+    if n * k * m > SMALL_MATMUL:
+        return False
+    if b_col != 1 and b_row == 1 and a_col == 1:
+        return k >= 32
+    return b_col == 1 and m >= 32 and n <= 16
+
+
 def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
     out_dtype = np.dtype(out_dtype)
@@ -363,9 +448,13 @@ def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
         return np.zeros(count * n * m, out_dtype)
     out = np.empty(count * n * m, compute)
     a_offsets, b_offsets = _batch_offsets(a, tuple(batch)), _batch_offsets(b, tuple(batch))
-    size_a, size_b = matmul_kernels.packed_sizes(n, k, m)
     a_row, a_col = a.strides[-2:]
     b_row, b_col = b.strides[-2:]
+    if _small_product(n, k, m, a_col, b_row, b_col):
+        matmul_kernels.matmul_small(_storage(a), a_offsets, a_row, a_col, _storage(b), b_offsets, b_row, b_col,
+                                    out, n, k, m)
+        return _finish(out, out_dtype)
+    size_a, size_b = matmul_kernels.packed_sizes(n, k, m)
     big = compute in MATMUL_THREADED_DTYPES and count * n * m * k >= MATMUL_PARALLEL_FLOPS
     threads = numba.get_num_threads() if big else 1
     if threads == 1:
@@ -382,13 +471,26 @@ def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
 
 # --- take, scatter_add, put, assign ---
 
+_CHECKED: dict = {}  # id -> (positions, size, flat): read-only positions already checked
+
+
 def _positions(positions: np.ndarray, size: int, primitive: str) -> np.ndarray:
-    """positions as a flat int64 array, checked to lie in [-size, size) like Python indexing."""
-    positions = np.ascontiguousarray(positions, dtype=np.int64).reshape(-1)
-    if positions.size and (positions.min() < -size or positions.max() >= size):
-        bad = positions[(positions < -size) | (positions >= size)][0]
+    """positions as a flat int64 array, checked to lie in [-size, size) like Python indexing.
+
+    Read-only positions cannot change, so each is checked once (convolution's im2col positions
+    are the same read-only array every step, and checking them costs two passes over them)."""
+    checked = _CHECKED.get(id(positions))
+    if checked is not None and checked[0] is positions and checked[1] == size:
+        return checked[2]
+    flat = np.ascontiguousarray(positions, dtype=np.int64).reshape(-1)
+    if flat.size and (flat.min() < -size or flat.max() >= size):
+        bad = flat[(flat < -size) | (flat >= size)][0]
         raise IndexError(f"{primitive}: position {bad} is out of range for storage of size {size}")
-    return positions
+    if isinstance(positions, np.ndarray) and not positions.flags.writeable:
+        if len(_CHECKED) >= 256:
+            _CHECKED.clear()
+        _CHECKED[id(positions)] = (positions, size, flat)  # (holding it keeps its id from being reused)
+    return flat
 
 
 def take(x: StridedArray, positions: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
@@ -439,6 +541,26 @@ def assign(dst: StridedArray, src: StridedArray) -> None:
     else:
         gather.assign_parallel(dst.storage, _storage(src), shape, strides, offsets, n, chunks)
 
+
+
+def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
+    """dst += alpha * src, in place (same shapes and dtype): one kernel over whole buffers
+    (a gradient accumulated, an optimizer's update), else zip("mul"), zip("add") and assign."""
+    _check_same_shape("add_scaled", dst, src)
+    n = numel(dst.shape)
+    target, source = _whole(dst, n), _whole(src, n)
+    if target is not None and target.size == n and source is not None and source.size == n \
+            and target.dtype is source.dtype and not np.may_share_memory(target, source):
+        chunks = _threads(n, target.dtype)
+        if chunks == 1:
+            elementwise.add_scaled_rows(target, source, float(alpha), 0, n)
+        else:
+            elementwise.add_scaled_parallel(target, source, float(alpha), chunks)
+        return
+    dtype = dst.storage.dtype
+    scale = StridedArray(np.array([alpha], dtype), dst.shape, (0,) * len(dst.shape), 0)
+    scaled = _contiguous(zip("mul", src, scale, dtype), dst.shape)
+    assign(dst, _contiguous(zip("add", dst, scaled, dtype), dst.shape))
 
 
 def put(storage: np.ndarray, positions: np.ndarray, values: StridedArray) -> None:

@@ -462,6 +462,15 @@ def assign(dst: StridedArray, src: StridedArray) -> None:
                                                  src_strides, src.offset)
 
 
+def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
+    """dst += alpha * src, in place: the kernels of zip("mul"), zip("add") and assign, as the
+    reference computes it (each result rounded to dst's dtype)."""
+    dtype = dst.storage.dtype
+    scale = StridedArray(full(1, alpha, dtype), dst.shape, (0,) * len(dst.shape), 0)
+    scaled = _contiguous(zip("mul", src, scale, dtype), dst.shape)
+    assign(dst, _contiguous(zip("add", dst, scaled, dtype), dst.shape))
+
+
 def put(storage, positions: np.ndarray, values: StridedArray) -> None:
     """Write values (row-major over values.shape) to storage[positions[i]], in place.
 

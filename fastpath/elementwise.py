@@ -346,3 +346,110 @@ def cast_parallel(x, out, shape, strides, offsets, chunks):
     for chunk in prange(chunks):
         lo, hi = chunk_bounds(chunk, chunks, out.size)
         cast_rows(x, out, shape, strides, offsets, lo, hi)
+
+
+# --- whole buffers: the common case, with no layout to walk ---
+#
+# An operand of a flat kernel is one of: a whole buffer of the output's size; a single number
+# (size 1, the same for every element); or a *period*, a buffer whose elements repeat along
+# the output (a bias row broadcast over a batch: (N, C) + (C,)). Its size tells which.
+
+@njit(inline="always")
+def _period(sizes, total):
+    """The length after which every operand's elements repeat (total when none repeats)."""
+    period = total
+    for size in sizes:
+        if 1 < size < total:
+            period = size
+    return period
+
+
+@njit(inline="always")
+def _segment(operand, k, n, total, numbers):
+    """Elements k..k+n of an operand (a segment never crosses the end of a period)."""
+    size = operand.size
+    if size == total:
+        return operand[k:k + n]
+    if size == 1:
+        return numbers[:n]
+    start = k % size
+    return operand[start:start + n]
+
+
+@njit(inline="always")
+def _numbers(operand, total):
+    """A block filled with the operand's value when it is a single number (else a dummy)."""
+    if operand.size == 1 and total > 1:
+        return np.full(BLOCK, operand[0])
+    return operand[:1]
+
+
+@njit(cache=True, error_model="numpy")
+def flat_rows(op, x, y, cond, out, lo, hi):
+    """out[i] = f(x[i]), f(x[i], y[i]) or (x[i] if cond[i] else y[i]) for i in [lo, hi), where
+    each operand is a whole buffer, a number or a period (see above); an operand the
+    operation does not use is never read.
+
+    The layout-free twin of `elementwise_rows`: no plan, no index math, the same block loops,
+    over segments that never cross a period, so that every operand is a contiguous slice.
+    """
+    total = out.size
+    period = _period((x.size, y.size, cond.size if op == WHERE else 1), total)
+    x_numbers, y_numbers, c_numbers = _numbers(x, total), _numbers(y, total), _numbers(cond, total)
+    k = lo
+    while k < hi:
+        n = min(BLOCK, period - k % period, hi - k)
+        a = _segment(x, k, n, total, x_numbers)
+        dest = out[k:k + n]
+        if op < ADD:
+            _map_block(op, a, dest)
+        elif op < WHERE:
+            _zip_block(op, a, _segment(y, k, n, total, y_numbers), dest)
+        else:
+            _where_block(_segment(cond, k, n, total, c_numbers), a, _segment(y, k, n, total, y_numbers), dest)
+        k += n
+
+
+@njit(cache=True, error_model="numpy")
+def flat_compare_rows(op, x, y, out, lo, hi):
+    """out[i] = f(x[i], y[i]) for a comparison or logical `op` (out is bool), operands as in
+    `flat_rows`."""
+    total = out.size
+    period = _period((x.size, y.size), total)
+    x_numbers, y_numbers = _numbers(x, total), _numbers(y, total)
+    k = lo
+    while k < hi:
+        n = min(BLOCK, period - k % period, hi - k)
+        _compare_block(op, _segment(x, k, n, total, x_numbers), _segment(y, k, n, total, y_numbers), out[k:k + n])
+        k += n
+
+
+@njit(cache=True, parallel=True)
+def flat_parallel(op, x, y, cond, out, chunks):
+    for chunk in prange(chunks):
+        lo, hi = chunk_bounds(chunk, chunks, out.size)
+        flat_rows(op, x, y, cond, out, lo, hi)
+
+
+@njit(cache=True, parallel=True)
+def flat_compare_parallel(op, x, y, out, chunks):
+    for chunk in prange(chunks):
+        lo, hi = chunk_bounds(chunk, chunks, out.size)
+        flat_compare_rows(op, x, y, out, lo, hi)
+
+
+@njit(cache=True, error_model="numpy")
+def add_scaled_rows(dst, src, alpha, lo, hi):
+    """dst[i] += alpha * src[i] for i in [lo, hi), whole buffers of one dtype; alpha is first
+    converted to that dtype and each operation rounds to it, exactly as zip("mul") then
+    zip("add") would."""
+    scale = dst.dtype.type(alpha)
+    for i in range(lo, hi):
+        dst[i] = dst[i] + scale * src[i]
+
+
+@njit(cache=True, parallel=True)
+def add_scaled_parallel(dst, src, alpha, chunks):
+    for chunk in prange(chunks):
+        lo, hi = chunk_bounds(chunk, chunks, dst.size)
+        add_scaled_rows(dst, src, alpha, lo, hi)

@@ -147,3 +147,39 @@ def matmul_parallel(a, a_offsets, a_row, a_col, b, b_offsets, b_row, b_col, out,
             packed_b = np.empty(size_b, b.dtype)
             matmul_block(a, a_offsets[i], a_row, a_col, b, b_offsets[i], b_row, b_col, out, i * n * m,
                          n, k, m, lo, hi, packed_a, packed_b)
+
+
+
+@njit(cache=True, fastmath={"contract", "reassoc"})
+def matmul_small(a, a_offsets, a_row, a_col, b, b_offsets, b_row, b_col, out, n, k, m):
+    """The same product for small matrices, where packing would cost more than it saves.
+
+    Rows of b contiguous (b_col == 1): the i-p-j loop, out[i, :] += a[i, p] * b[p, :], a
+    contiguous inner loop over j. b transposed (b_row == 1, a_col == 1): one dot product per
+    output, a[i, :] . b[:, j], both contiguous (`reassoc` lets LLVM split the sum into SIMD lanes).
+    """
+    for q in range(a_offsets.size):
+        a0, b0, o0 = a_offsets[q], b_offsets[q], q * n * m
+        if b_col != 1 and b_row == 1 and a_col == 1:
+            for i in range(n):
+                a_line = a[a0 + i * a_row:a0 + i * a_row + k]
+                for j in range(m):
+                    b_line = b[b0 + j * b_col:b0 + j * b_col + k]
+                    total = out.dtype.type(0)
+                    for p in range(k):
+                        total += a_line[p] * b_line[p]
+                    out[o0 + i * m + j] = total
+            continue
+        for i in range(n):
+            row = out[o0 + i * m:o0 + (i + 1) * m]
+            for j in range(m):
+                row[j] = 0
+            for p in range(k):
+                weight = a[a0 + i * a_row + p * a_col]
+                if b_col == 1:
+                    b_line = b[b0 + p * b_row:b0 + p * b_row + m]
+                    for j in range(m):
+                        row[j] += weight * b_line[j]
+                else:
+                    for j in range(m):
+                        row[j] += weight * b[b0 + p * b_row + j * b_col]

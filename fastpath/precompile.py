@@ -25,14 +25,20 @@ def _array(shape: tuple, dtype) -> StridedArray:
     return StridedArray(storage, shape, contiguous_strides(shape), 0)
 
 
+def _transposed(x: StridedArray) -> StridedArray:
+    return StridedArray(x.storage, x.shape[::-1], x.strides[::-1], x.offset)
+
+
 def _warm_dtype(dtype, shape: tuple) -> None:
     x = _array(shape, dtype)
-    for op in cpu.UNARY:
-        out = dtype if op not in cpu.FLOAT_VALUED or np.dtype(dtype).kind == "f" else np.float32
-        cpu.map(op, x, np.bool_ if op == "logical_not" else out)
-    for op in cpu.BINARY:
-        cpu.zip(op, x, x, np.bool_ if op in cpu.COMPARISONS else dtype)
-    cpu.where(_array(shape, np.bool_), x, x, dtype)
+    for layout in (x, _transposed(x)):  # whole buffers (the flat kernels), and a layout to walk
+        for op in cpu.UNARY:
+            out = dtype if op not in cpu.FLOAT_VALUED or np.dtype(dtype).kind == "f" else np.float32
+            cpu.map(op, layout, np.bool_ if op == "logical_not" else out)
+        for op in cpu.BINARY:
+            cpu.zip(op, layout, layout, np.bool_ if op in cpu.COMPARISONS else dtype)
+        condition = _array(shape, np.bool_)
+        cpu.where(condition if layout is x else _transposed(condition), layout, layout, dtype)
     for op in cpu.REDUCTIONS:
         out = np.int64 if op in ("argmax", "argmin") or (op in ("sum", "prod") and np.dtype(dtype).kind in "bi") else dtype
         cpu.reduce(op, x, 0, out)
@@ -59,6 +65,9 @@ def warmup(verbose: bool = False) -> float:
             cpu.map("identity", _array((2, 2), source), dtype)
         small, large = _array((5, 5), dtype), _array((130, 130), dtype)
         cpu.matmul(small, small, dtype)
+        rows, columns = _array((4, 40), dtype), _array((40, 40), dtype)  # `matmul_small`, both loop orders
+        cpu.matmul(rows, columns, dtype)
+        cpu.matmul(rows, _transposed(columns), dtype)
         if np.dtype(dtype) in cpu.MATMUL_THREADED_DTYPES:
             cpu.matmul(large, large, dtype)
         if verbose:

@@ -52,9 +52,11 @@ TILE_ROWS = 16
 # 4 KB (a power of two) apart. Addresses 4 KB apart share one set of the L1 cache, which holds
 # only 8 lines per set: 16 tile rows would keep evicting each other (measured: 2x slower).
 TILE_WIDTH = BLOCK + 16
-# Below this many elements a kernel runs on one thread: starting the thread pool costs about
-# 1.5 us per call and does not pay for less work (PERFORMANCE.md).
-PARALLEL_THRESHOLD = 1 << 16
+# Below this many elements a kernel runs on one thread: handing work to the thread pool costs
+# about 1 us per call and does not pay for less work. Measured for the flat add (serial against
+# two threads): 1.7 / 2.4 us at 8,192 elements, 2.8 / 2.9 us at 16,384, 5.8 / 3.9 us at 32,768
+# (docs/performance.md, "Threads for small tensors").
+PARALLEL_THRESHOLD = 1 << 14
 
 
 def coalesce(shape: Sequence[int], strides: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:

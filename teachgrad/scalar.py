@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable
+from typing import Any
 
 from teachgrad.autograd.engine import run_backward
 from teachgrad.autograd.function import Function
@@ -287,8 +287,9 @@ class Scalar(Variable):
     def _accumulate_grad(self, grad: float) -> None:
         self.grad = grad if self.grad is None else self.grad + grad
 
-    def _zeros_maker(self) -> Callable[[], float]:
-        return float
+    @staticmethod
+    def _zeros(metadata: None) -> float:
+        return 0.0
 
     def _alias(self) -> "Scalar":
         return Scalar(self.data)

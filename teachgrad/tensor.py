@@ -22,7 +22,7 @@ from teachgrad.device import CPU, device as Device
 from teachgrad.functions import elementwise as ew
 from teachgrad.functions import indexing, linalg, reduction, scan, sorting, views
 from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
-from teachgrad.functions.dispatch import run_assign, run_map, run_reduce
+from teachgrad.functions.dispatch import run_add_scaled, run_assign, run_map, run_reduce
 from teachgrad.random import resolve
 from teachgrad.strides import (
     StridedArray, broadcast_shapes, broadcast_strides, check_no_internal_overlap, contiguous_strides, infer_shape,
@@ -59,6 +59,19 @@ class VersionCounter:
         self.value = 0
 
 
+_ROW_MAJOR: dict = {}
+
+
+def _row_major(shape: Size) -> tuple[int, ...]:
+    """contiguous_strides(shape), remembered: a training step makes tensors of the same few shapes."""
+    strides = _ROW_MAJOR.get(shape)
+    if strides is None:
+        if len(_ROW_MAJOR) >= 4096:
+            _ROW_MAJOR.clear()
+        strides = _ROW_MAJOR[shape] = contiguous_strides(shape)
+    return strides
+
+
 def _sizes(args: tuple) -> tuple[int, ...]:
     """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -85,19 +98,20 @@ class Tensor(Variable):
 
     def _init(self, storage, shape, strides, offset, dtype, device, version=None, base=None) -> None:
         self._storage = storage
-        self._shape = Size(shape)
-        self._layout_strides = tuple(strides) if strides is not None else contiguous_strides(shape)
+        self._shape = shape if type(shape) is Size else Size(shape)
+        self._layout_strides = tuple(strides) if strides is not None else _row_major(self._shape)
         self._offset = offset
         self._dtype = dtype
         self._device = device
         self._version = version if version is not None else VersionCounter()
         self._base = base
         self._history_version = self._version.value
+        self._kernel_view = None  # the StridedArray kernels see, made on first use (`_strided`)
 
     @classmethod
     def _make(cls, storage, shape, strides=None, offset=0, dtype=None, device=CPU, version=None, base=None) -> "Tensor":
         tensor = cls.__new__(cls)
-        tensor._init(storage, tuple(shape), strides, offset, dtype or dtypes.from_numpy(storage.dtype), device, version, base)
+        tensor._init(storage, shape, strides, offset, dtype or dtypes.from_numpy(storage.dtype), device, version, base)
         return tensor
 
     def _from_buffer(self, buffer, shape, dtype, device=None) -> "Tensor":
@@ -121,8 +135,10 @@ class Tensor(Variable):
 
     def _strided(self, shape: tuple | None = None) -> StridedArray:
         """This tensor as a kernel sees it; with `shape`, broadcast to that shape (stride 0)."""
-        if shape is None or tuple(shape) == self._shape:
-            return StridedArray(self._storage, self._shape, self._layout_strides, self._offset)
+        if shape is None or shape == self._shape:
+            if self._kernel_view is None:
+                self._kernel_view = StridedArray(self._storage, self._shape, self._layout_strides, self._offset)
+            return self._kernel_view
         return StridedArray(self._storage, tuple(shape), broadcast_strides(self._shape, self._layout_strides, shape), self._offset)
 
     def _array(self) -> np.ndarray:
@@ -304,14 +320,19 @@ class Tensor(Variable):
         if self._grad is None:
             self._grad = run_map("identity", grad)
         elif self._grad.is_contiguous() and not self._grad.requires_grad:
-            with no_grad():
-                self._grad.add_(grad)  # in place, as in PyTorch: a reference to .grad sees the new sum
+            run_add_scaled(self._grad, grad, 1)  # in place, as in PyTorch: a reference to .grad sees the new sum
+            self._grad._version.value += 1
         else:
             self._grad = self._grad + grad
 
-    def _zeros_maker(self) -> Callable[[], "Tensor"]:
-        shape, dtype, where = self._shape, self._dtype, self._device
-        return lambda: Tensor._make(full_storage(where, numel(shape), 0, dtype.numpy), shape, None, 0, dtype, where)
+    def _metadata(self) -> tuple:
+        return self._shape, self._dtype, self._device
+
+    @staticmethod
+    def _zeros(metadata: tuple) -> "Tensor":
+        """Zeros of the shape, dtype and device in `metadata` (see `_metadata`)."""
+        shape, dtype, where = metadata
+        return Tensor._make(full_storage(where, numel(shape), 0, dtype.numpy), shape, None, 0, dtype, where)
 
     def _alias(self) -> "Tensor":
         return self._view(self._shape, self._layout_strides, self._offset)
@@ -328,9 +349,6 @@ class Tensor(Variable):
 
     def _version_value(self) -> int:
         return self._version.value
-
-    def _metadata(self) -> tuple:
-        return tuple(self._shape), self._dtype, self._device
 
     def _check_history(self) -> None:
         """Refuse to record on a tensor whose values changed in place after its history was made."""
@@ -900,8 +918,21 @@ class Tensor(Variable):
                                f"{self._dtype.scalar_type}")
         return result
 
-    def add_(self, other, alpha=1): return self._inplace(lambda t: t.add(other, alpha), other)
-    def sub_(self, other, alpha=1): return self._inplace(lambda t: t.sub(other, alpha), other)
+    def add_(self, other, alpha=1): return self._add_scaled_(other, alpha)
+    def sub_(self, other, alpha=1): return self._add_scaled_(other, -alpha)
+
+    def _add_scaled_(self, other, alpha) -> "Tensor":
+        """self += alpha * other: one `add_scaled` kernel when autograd records nothing and both
+        are float tensors of one dtype (an optimizer's update), else the general in-place path."""
+        if (isinstance(other, Tensor) and other._dtype is self._dtype and self._dtype.is_floating_point
+                and self.is_contiguous() and not self._recording_inplace(other)):
+            shape = broadcast_shapes(self._shape, other._shape)
+            if shape != self._shape:
+                raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape {list(shape)}")
+            run_add_scaled(self, other, alpha)
+            self._version.value += 1
+            return self
+        return self._inplace(lambda t: t.add(other, alpha), other)
     def mul_(self, other): return self._inplace(lambda t: t * other, other)
     def div_(self, other): return self._inplace(lambda t: t / other, other)
     def pow_(self, exponent): return self._inplace(lambda t: t ** exponent, exponent)

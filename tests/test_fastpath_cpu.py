@@ -126,7 +126,8 @@ def test_backend_has_the_reference_operation_names():
 
 
 def test_backend_exposes_every_primitive():
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put"):
+    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
+                 "add_scaled"):
         assert callable(getattr(cpu, name))
 
 
@@ -376,6 +377,21 @@ def test_batched_matmul_above_parallel_threshold_matches_numpy(rng):
     assert_same(cpu.matmul(a, b, F32), want.astype(F32).reshape(-1), scale=scale.reshape(-1))
 
 
+@pytest.mark.parametrize("b_layout", ["contiguous", "transposed", "sliced"])
+@pytest.mark.parametrize("shapes", [((10, 40), (40, 50)), ((3, 6, 40), (3, 40, 33)), ((16, 64), (64, 10))])
+@pytest.mark.parametrize("dtype", [F32, F64, I64])
+def test_small_matmuls_match_reference_in_every_loop_order(dtype, shapes, b_layout, rng):
+    """Shapes `matmul_small` takes (one dot product per output when b is transposed, the i-p-j loop
+    when b's rows are contiguous), and a strided b, which it leaves to the packed kernel."""
+    (shape_a, shape_b), (n, k), m = shapes, shapes[0][-2:], shapes[1][-1]
+    a, b = make(rng, dtype, "contiguous", shape=shape_a), make(rng, dtype, b_layout, shape=shape_b)
+    assert cpu._small_product(n, k, m, a.strides[-1], b.strides[-2], b.strides[-1]) == (
+        b_layout == "transposed" or (b_layout == "contiguous" and n <= 16 and m >= 32))
+    want = reference.matmul(a, b, dtype)
+    scale = (np.abs(dense(a)).astype(F64) @ np.abs(dense(b)).astype(F64)).reshape(-1) if dtype.kind == "f" else None
+    assert_same(cpu.matmul(a, b, dtype), want, scale=scale)
+
+
 def test_matmul_rejects_mismatched_shapes():
     a = StridedArray(np.zeros(6, F32), (2, 3), (3, 1), 0)
     b = StridedArray(np.zeros(8, F32), (4, 2), (2, 1), 0)
@@ -562,6 +578,43 @@ def test_assign_above_parallel_threshold_matches_numpy(rng):
     want[:] = dense(src)
     cpu.assign(dst, src)
     assert_same(dense(dst), want)
+
+
+# --- add_scaled ---
+
+def add_scaled_case(rng, dtype, layout, size=4, contiguous_dst=False):
+    """A destination (a whole buffer, or every other column of a (size, 2*size) buffer) and a source."""
+    if contiguous_dst:
+        dst = StridedArray(random_values(rng, size * size, dtype), (size, size), (size, 1), 0)
+    else:
+        dst = StridedArray(random_values(rng, 2 * size * size + 1, dtype), (size, size), (2 * size, 2), 1)
+    return dst, make(rng, dtype, layout, shape=(size, size))
+
+
+@pytest.mark.parametrize("contiguous_dst", [True, False])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast"])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_add_scaled_matches_reference(dtype, layout, contiguous_dst, rng):
+    dst, src = add_scaled_case(rng, dtype, layout, contiguous_dst=contiguous_dst)
+    want = dst.storage.copy()
+    reference.add_scaled(StridedArray(want, dst.shape, dst.strides, dst.offset), src, -0.3)
+    cpu.add_scaled(dst, src, -0.3)
+    assert_same(dst.storage, want)
+
+
+def test_add_scaled_rounds_like_a_product_then_a_sum_in_float32(rng):
+    """The whole-buffer kernel computes in the buffers' dtype, as zip("mul") then zip("add")."""
+    dst, src = add_scaled_case(rng, F32, "contiguous", contiguous_dst=True)
+    want = dst.storage + (np.float32(0.1) * src.storage).astype(F32)
+    cpu.add_scaled(dst, src, 0.1)
+    assert_same(dst.storage, want)
+
+
+def test_add_scaled_above_parallel_threshold_matches_numpy(rng):
+    dst, src = add_scaled_case(rng, F32, "contiguous", size=BIG, contiguous_dst=True)
+    want = dst.storage + np.float32(2.0) * src.storage
+    cpu.add_scaled(dst, src, 2.0)
+    assert_same(dst.storage, want)
 
 
 # --- compiling ---

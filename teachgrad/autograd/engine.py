@@ -87,10 +87,10 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
 def _complete_output_grads(node: Any, grads_by_output: dict[int, Any]) -> list:
     """One gradient per output: hooks applied, zeros where an output was not used."""
     grads = []
-    for index, make_zeros in enumerate(node.output_zeros):
+    for index in range(len(node.outputs)):
         grad = grads_by_output.get(index)
         if grad is None:
-            grad = make_zeros() if make_zeros is not None else None
+            grad = node.zero_gradient(index)
         for hook in node.pre_hooks.get(index, ()):
             replaced = hook(grad)
             if replaced is not None:

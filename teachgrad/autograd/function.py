@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from teachgrad.autograd.grad_mode import _set_enabled, is_grad_enabled
+from teachgrad.autograd import grad_mode
 from teachgrad.autograd.variable import Edge, Variable
 
 _FREED = object()
+_NO_HOOKS: dict = {}
 
 
 class Node:
@@ -35,30 +36,36 @@ class Node:
 
     `next_edges[i]` says where the gradient for input i goes: the `Node` that produced that
     input (with the output index), an `AccumulateGrad` for a leaf, or None when input i needs
-    no gradient.
-    `input_metadata[i]` is what that gradient must match (input i's shape, dtype, device).
+    no gradient. `input_metadata[i]` is what that gradient must match (input i's shape, dtype,
+    device). `outputs[k]` is (the output's class, its metadata): enough to make a zero gradient
+    for an output that backward never reached.
     """
+
+    pre_hooks: dict = _NO_HOOKS  # output index -> hooks; a node's own dict once one is registered
+    _saved: Any = ()
+    _saved_versions: tuple = ()
+    _non_differentiable: frozenset = frozenset()
 
     def __init__(self, function: type, args: tuple, recording: bool = True) -> None:
         self.function = function
         self.recording = recording
+        self.outputs: tuple = ()
         if not recording:  # grad mode is off: forward runs, but nothing is kept for backward
             self.needs_input_grad = (False,) * len(args)
-            self.next_edges = ()
-            self.input_metadata = ()
-        else:
-            self.needs_input_grad = tuple(isinstance(a, Variable) and a.requires_grad for a in args)
-            for value, needs in zip(args, self.needs_input_grad):
-                if needs:
-                    value._check_history()
-            self.next_edges = tuple(_edge_of(a) if needs else None for a, needs in zip(args, self.needs_input_grad))
-            self.input_metadata = tuple(a._metadata() if needs else None for a, needs in zip(args, self.needs_input_grad))
-        self.output_zeros: list[Callable[[], Any]] = []
-        self.output_shapes: list[tuple] = []
-        self.pre_hooks: dict[int, list[Callable]] = {}
-        self._saved: Any = ()
-        self._saved_versions: tuple = ()
-        self._non_differentiable: set[int] = set()
+            self.next_edges = self.input_metadata = ()
+            return
+        needs, edges, metadata = [], [], []
+        for value in args:
+            needed = isinstance(value, Variable) and value._requires_grad
+            needs.append(needed)
+            if needed:
+                value._check_history()
+                edges.append(_edge_of(value))
+                metadata.append(value._metadata())
+            else:
+                edges.append(None)
+                metadata.append(None)
+        self.needs_input_grad, self.next_edges, self.input_metadata = tuple(needs), tuple(edges), tuple(metadata)
 
     # ctx API used inside forward/backward -------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
@@ -94,13 +101,31 @@ class Node:
 
     def mark_non_differentiable(self, *outputs: Variable) -> None:
         """Declare outputs (e.g. indices) that get no gradient and never require grad."""
-        self._non_differentiable.update(id(o) for o in outputs)
+        self._non_differentiable = self._non_differentiable | {id(o) for o in outputs}
 
     # graph API used by the engine -----------------------------------------------------------
     def name(self) -> str:
         # PyTorch names its built-in backward nodes MulBackward0 (numbered) and a user's MyFnBackward.
         suffix = "Backward0" if self.function.__module__.startswith("teachgrad.") else "Backward"
         return f"{self.function.__name__}{suffix}"
+
+    @property
+    def output_shapes(self) -> list[tuple]:
+        """The shape of each output (() for a non-tensor output)."""
+        return [tuple(meta[0]) if meta is not None else () for _, meta in self.outputs]
+
+    def zero_gradient(self, index: int) -> Any:
+        """A zero gradient for output `index`, for when backward never reached it."""
+        kind, meta = self.outputs[index]
+        return kind._zeros(meta) if kind is not None else None
+
+    def add_pre_hook(self, index: int, hook: Callable) -> list:
+        """Run `hook(grad)` on output `index`'s gradient before backward; returns that output's hook list."""
+        if self.pre_hooks is _NO_HOOKS:
+            self.pre_hooks = {}
+        hooks = self.pre_hooks.setdefault(index, [])
+        hooks.append(hook)
+        return hooks
 
     @property
     def next_functions(self) -> tuple:
@@ -141,28 +166,38 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward; record a Node on the outputs when a gradient will be needed."""
-        previous = is_grad_enabled()
-        node = Node(cls, args, recording=previous)
-        recording = previous and any(node.needs_input_grad)
-        _set_enabled(False)  # forward itself is not recorded (a cheaper `with no_grad():`)
+        enabled = grad_mode._grad_enabled
+        recording = enabled and _any_requires_grad(args)
+        node = Node(cls, args, recording)
+        grad_mode._grad_enabled = False  # forward itself is not recorded (a cheaper `with no_grad():`)
         try:
             outputs = cls.forward(node, *args, **kwargs)
         finally:
-            _set_enabled(previous)
+            grad_mode._grad_enabled = enabled
         if not recording:
             return outputs
-        as_tuple = outputs if isinstance(outputs, tuple) else (outputs,)
-        as_tuple = tuple(_fresh_output(out, args) for out in as_tuple)
-        for index, out in enumerate(as_tuple):
-            node.output_zeros.append(out._zeros_maker() if isinstance(out, Variable) else None)
-            node.output_shapes.append(tuple(getattr(out, "shape", ())))
-            if isinstance(out, Variable) and id(out) not in node._non_differentiable and out._is_differentiable():
-                out._set_grad_fn(node, index)
-        return as_tuple if isinstance(outputs, tuple) else as_tuple[0]
+        if isinstance(outputs, tuple):
+            return tuple(_record_output(node, index, out, args) for index, out in enumerate(outputs))
+        return _record_output(node, 0, outputs, args)
 
 
-def _fresh_output(out: Any, args: tuple) -> Any:
-    """An output that is one of the inputs becomes a new alias, so the input keeps its history."""
-    if isinstance(out, Variable) and any(out is a for a in args):
-        return out._alias()
+def _any_requires_grad(args: tuple) -> bool:
+    for value in args:
+        if isinstance(value, Variable) and value._requires_grad:
+            return True
+    return False
+
+
+def _record_output(node: Node, index: int, out: Any, args: tuple) -> Any:
+    """Make `node` the grad_fn of output `index` (a fresh alias if it is one of the inputs)."""
+    if not isinstance(out, Variable):
+        node.outputs += ((None, None),)
+        return out
+    for value in args:
+        if out is value:  # an output that is an input becomes a new alias, so the input keeps its history
+            out = out._alias()
+            break
+    node.outputs += ((type(out), out._metadata()),)
+    if id(out) not in node._non_differentiable and out._is_differentiable():
+        out._set_grad_fn(node, index)
     return out

@@ -56,7 +56,7 @@ class AccumulateGrad:
 class Variable:
     """Autograd state shared by Scalar and Tensor: `grad`, `grad_fn`, `requires_grad`, `is_leaf`.
 
-    Subclasses provide `_accumulate_grad`, `_zeros_maker`, `_alias`, `_is_differentiable` and
+    Subclasses provide `_accumulate_grad`, `_zeros`, `_alias`, `_is_differentiable` and
     `backward`, the parts that depend on what the value is (a float or an array).
     """
 
@@ -100,9 +100,9 @@ class Variable:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             hooks = self._grad_accumulator().hooks
+            hooks.append(hook)
         else:
-            hooks = self.grad_fn.pre_hooks.setdefault(self._output_nr, [])
-        hooks.append(hook)
+            hooks = self.grad_fn.add_pre_hook(self._output_nr, hook)
         return RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:

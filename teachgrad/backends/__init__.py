@@ -75,4 +75,5 @@ def load(name: str) -> ModuleType:
 
 def cpu_kernels() -> ModuleType:
     """The module of the active CPU backend."""
-    return load(get_backend())
+    module = _loaded.get(_active)
+    return module if module is not None else load(get_backend())

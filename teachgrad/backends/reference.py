@@ -18,6 +18,7 @@ The primitives (every backend implements exactly these, with these signatures):
     scatter_add(size, positions, values, out_dtype)
                                           out = zeros(size); out[positions[i]] += values[i]
     assign(dst, src)                      write src into dst's storage, in place (same shapes)
+    add_scaled(dst, src, alpha)           dst += alpha * src, in place (BLAS's axpy; same shapes and dtype)
     put(storage, positions, values)       storage[positions[i]] = values[i], in place
 
 Callers prepare the operands: `zip` and `where` receive operands already broadcast to one shape
@@ -31,7 +32,7 @@ import operator
 
 import numpy as np
 
-from teachgrad.strides import StridedArray, all_indices, numel, position
+from teachgrad.strides import StridedArray, all_indices, contiguous_strides, numel, position
 
 INF, NAN = math.inf, math.nan
 
@@ -343,6 +344,16 @@ def assign(dst: StridedArray, src: StridedArray) -> None:
     source = src.storage.tolist()
     for index in all_indices(dst.shape):
         dst.storage[position(index, dst.strides, dst.offset)] = source[position(index, src.strides, src.offset)]
+
+
+def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
+    """dst += alpha * src, in place: alpha * src, then the sum, each rounded to dst's dtype, as
+    the two operations `zip("mul")` and `zip("add")` would compute them."""
+    dtype = dst.storage.dtype
+    scale = StridedArray(np.array([alpha], dtype), dst.shape, (0,) * len(dst.shape), 0)
+    scaled = zip("mul", src, scale, dtype)
+    total = zip("add", dst, StridedArray(scaled, dst.shape, contiguous_strides(dst.shape), 0), dtype)
+    assign(dst, StridedArray(total, dst.shape, contiguous_strides(dst.shape), 0))
 
 
 def put(storage: np.ndarray, positions: np.ndarray, values: StridedArray) -> None:

@@ -19,15 +19,23 @@ def is_tensor(value: Any) -> bool:
 
 def promote(*operands: Any, floating: bool = False) -> tuple:
     """The operands as tensors of their common dtype (the default float when `floating`)."""
-    if len(operands) == 2 and not floating:
+    if len(operands) == 2:  # the common cases first: nothing to convert, or a float tensor and a number
         a, b = operands
-        if is_tensor(a) and is_tensor(b) and a.dtype is b.dtype:
-            return a, b  # the common case: nothing to convert
+        if is_tensor(a):
+            if is_tensor(b) and a.dtype is b.dtype and (a.dtype.is_floating_point or not floating):
+                return a, b
+            if type(b) in _PLAIN_NUMBERS and a.dtype.is_floating_point:
+                return a, a._as_operand(b, a.dtype)  # the tensor's dtype (a number does not promote it)
+        elif type(a) in _PLAIN_NUMBERS and is_tensor(b) and b.dtype.is_floating_point:
+            return b._as_operand(a, b.dtype), b
     target = result_type(*operands)
     if floating and not target.is_floating_point:
         target = get_default_dtype()
     like = next(o for o in operands if is_tensor(o))
     return tuple(like._as_operand(o, target) for o in operands)
+
+
+_PLAIN_NUMBERS = (int, float)  # (not bool: True is a bool tensor's value, and promotes differently)
 
 
 def describe(value: Any) -> tuple | None:

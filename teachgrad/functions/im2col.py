@@ -17,6 +17,8 @@ The gather positions come from numpy index math (`window_coordinates`), so the k
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from teachgrad.autograd.function import Function
@@ -51,13 +53,19 @@ def window_offsets(spatial: tuple, strides: tuple, kernel_size: tuple, stride: t
     return offsets.reshape(numel(kernel_size), -1)
 
 
+@functools.lru_cache(maxsize=16)
 def unfold_positions(shape: tuple, strides: tuple, offset: int, kernel_size: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """positions[n, c*K + k, l] = offset + n*strides[0] + c*strides[1] + window_offsets[k, l]."""
+    """positions[n, c*K + k, l] = offset + n*strides[0] + c*strides[1] + window_offsets[k, l],
+    flattened, and the shape (N, C*K, L) they form.
+
+    Remembered (a training loop unfolds the same shapes every step), so the array is read-only.
+    """
     batch, channels = shape[:2]
     planes = (np.arange(batch, dtype=np.int64)[:, None] * strides[0] + np.arange(channels, dtype=np.int64)[None, :] * strides[1])
     taps = window_offsets(shape[2:], strides[2:], kernel_size, stride, dilation)
-    positions = offset + planes[:, :, None, None] + taps[None, None, :, :]
-    return positions.reshape(batch, channels * taps.shape[0], taps.shape[1])
+    positions = (offset + planes[:, :, None, None] + taps[None, None, :, :]).reshape(-1)
+    positions.flags.writeable = False
+    return positions, (batch, channels * taps.shape[0], taps.shape[1])
 
 
 class Unfold(Function):
@@ -75,10 +83,11 @@ class Unfold(Function):
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, dilation):
-        positions = unfold_positions(tuple(x.shape), x._layout_strides, x._offset, kernel_size, stride, dilation)
+        positions, shape = unfold_positions(tuple(x.shape), tuple(x._layout_strides), x._offset, kernel_size, stride,
+                                            dilation)
         ctx.shape = x.shape
-        ctx.elements = unfold_positions(tuple(x.shape), contiguous_strides(x.shape), 0, kernel_size, stride, dilation)
-        return run_take(x, positions, positions.shape)
+        ctx.elements, _ = unfold_positions(tuple(x.shape), contiguous_strides(x.shape), 0, kernel_size, stride, dilation)
+        return run_take(x, positions, shape)
 
     @staticmethod
     def backward(ctx, g):

@@ -62,7 +62,7 @@ class MatMul(Function):
                 f"{_shape_text(b2.shape[-2:])})"
             )
         batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        out = run_matmul(a2.expand(batch + a2.shape[-2:]), b2.expand(batch + b2.shape[-2:]))
+        out = run_matmul(_with_batch(a2, batch), _with_batch(b2, batch))
         ctx.save_for_backward(a2, b2)
         ctx.out_shape = out.shape
         if a.ndim == 1:
@@ -74,7 +74,7 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a2, b2 = ctx.saved_tensors
-        g = g.reshape(ctx.out_shape)
+        g = _reshaped(g, ctx.out_shape)
         grad_a = g @ b2.transpose(-1, -2) if ctx.needs_input_grad[0] else None
         grad_b = a2.transpose(-1, -2) @ g if ctx.needs_input_grad[1] else None
         grad_a = _back_to(grad_a, a2.shape, ctx.meta[0], ctx.needs_input_grad[0])
@@ -86,4 +86,14 @@ def _back_to(grad, matrix_shape, meta, needed):
     """Sum over broadcast batch dims to the 2-D+ operand's shape, then drop an added 1-D dim."""
     if grad is None:
         return None
-    return grad_for(unbroadcast(grad, matrix_shape).reshape(meta[0]), meta, needed)
+    return grad_for(_reshaped(unbroadcast(grad, matrix_shape), meta[0]), meta, needed)
+
+
+def _with_batch(x, batch: tuple):
+    """x (*b, n, k) expanded to the batch dims `batch` (x itself when it has them already)."""
+    return x if x.shape[:-2] == batch else x.expand(batch + x.shape[-2:])
+
+
+def _reshaped(x, shape: tuple):
+    """x.reshape(shape), or x itself when it has that shape already."""
+    return x if x.shape == shape else x.reshape(shape)

@@ -7,10 +7,13 @@ logs like PyTorch, an embedding's padding row must receive no gradient.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from teachgrad.autograd.function import Function
 from teachgrad.functions.dispatch import run_scatter_add, run_take, run_where
+from teachgrad.functions.reduction import reduce_dims
 from teachgrad.strides import storage_positions
 
 
@@ -82,6 +85,15 @@ class EmbeddingLookup(Function):
         return run_scatter_add(kept_grads, ctx.elements[keep], ctx.shape), None, None
 
 
+def _check_probabilities(name: str, values: Any) -> None:
+    """PyTorch's check of binary_cross_entropy's arguments: every element in [0, 1] (NaN fails):
+    the smallest and the largest element, two reductions."""
+    dims = tuple(range(values.ndim))
+    if values.numel() and not (reduce_dims("min", values, dims, False).item() >= 0
+                               and reduce_dims("max", values, dims, False).item() <= 1):
+        raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
+
+
 class BinaryCrossEntropy(Function):
     """Elementwise binary cross entropy of probabilities x against targets t (unreduced).
 
@@ -95,9 +107,8 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t, w):
-        for name, values in (("input", x), ("target", t)):
-            if not bool(((values >= 0) & (values <= 1)).all()):  # NaN fails too, as in PyTorch
-                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
+        _check_probabilities("input", x)
+        _check_probabilities("target", t)
         log_x, log_1mx = x.log().clamp(min=-100), (1 - x).log().clamp(min=-100)
         ctx.save_for_backward(x, t, w, log_x, log_1mx)
         out = -(t * log_x + (1 - t) * log_1mx)

@@ -14,16 +14,25 @@ from typing import Any
 from teachgrad.autograd.function import Function
 from teachgrad.dtypes import int64
 from teachgrad.functions.broadcast import floating
-from teachgrad.functions.dispatch import run_map, run_reduce, run_softmax
+from teachgrad.functions.dispatch import run_map, run_reduce, run_reduce_trailing, run_softmax
 from teachgrad.strides import numel
 
 
 def reduce_dims(op: str, x: Any, dims: tuple, keepdim: bool, out_dtype=None) -> Any:
-    """Apply the reduction `op` along each of `dims` in turn."""
+    """Apply the reduction `op` along each of `dims` in turn (at once, when they are the last
+    dims of a contiguous x: `run_reduce_trailing`)."""
+    if keepdim:
+        shape = tuple(1 if d in dims else size for d, size in enumerate(x.shape))
+    else:
+        shape = tuple(size for d, size in enumerate(x.shape) if d not in dims)
+    if not dims:  # a 0-d tensor is its own reduction
+        return run_map("identity", x, out_dtype)
+    if len(dims) > 1 and dims[0] == x.ndim - len(dims) and x.is_contiguous():
+        return run_reduce_trailing(op, x, dims[0], out_dtype, shape)
     out = x
-    for d in dims:
+    for d in dims[:-1]:
         out = run_reduce(op, out, d, out_dtype)
-    return out if keepdim else squeeze_dims(out, dims)
+    return run_reduce(op, out, dims[-1], out_dtype, shape)
 
 
 def squeeze_dims(t: Any, dims: tuple) -> Any:

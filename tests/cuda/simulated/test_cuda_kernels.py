@@ -99,7 +99,8 @@ def test_backend_has_every_primitive_and_the_reference_operation_names():
     assert set(gpu.UNARY) == set(reference.UNARY)
     assert set(gpu.BINARY) == set(reference.BINARY)
     assert set(gpu.REDUCTIONS) == set(reference.REDUCTIONS)
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put"):
+    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
+                 "add_scaled"):
         assert callable(getattr(gpu, name))
 
 
@@ -410,6 +411,16 @@ def test_assign_writes_through_the_destination_layout(layout, rng):
     device_dst = dev(dst)
     gpu.assign(device_dst, dev(src))
     reference.assign(dst, src)
+    assert_same(host(device_dst.storage), dst.storage)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "broadcast"])
+def test_add_scaled_writes_through_the_destination_layout(layout, rng):
+    dst = make(rng, F32, "sliced", shape=(2, 3, 4))
+    src = make(rng, F32, layout, shape=(2, 3, 4))
+    device_dst = dev(dst)
+    gpu.add_scaled(device_dst, dev(src), -0.3)
+    reference.add_scaled(dst, src, -0.3)
     assert_same(host(device_dst.storage), dst.storage)
 
 
