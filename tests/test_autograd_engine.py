@@ -451,3 +451,11 @@ def test_no_grad_works_as_a_bare_decorator():
 
     y, enabled_inside = double(Scalar(1.0, requires_grad=True))
     assert not y.requires_grad and not enabled_inside and is_grad_enabled()
+
+
+def test_the_ctx_examples_in_function_docstrings_run_as_written():
+    import doctest
+
+    import teachgrad.autograd.function as module
+    result = doctest.testmod(module)
+    assert result.attempted >= 15 and result.failed == 0

@@ -68,8 +68,40 @@ class Node:
         self.needs_input_grad, self.next_edges, self.input_metadata = tuple(needs), tuple(edges), tuple(metadata)
 
     # ctx API used inside forward/backward -------------------------------------------------
+    # `ctx.needs_input_grad` (a tuple of bools, one per positional input of forward) says which
+    # inputs need a gradient, so backward can skip the others:
+    #
+    #     def backward(ctx, g):
+    #         a, b = ctx.saved_tensors
+    #         grad_a = g * b if ctx.needs_input_grad[0] else None
+    #         grad_b = g * a if ctx.needs_input_grad[1] else None
+    #         return grad_a, grad_b
+    #
+    # Anything else backward needs (a dim, a shape, a number) goes on ctx as an attribute:
+    # `ctx.dim = dim` in forward, `ctx.dim` in backward.
+
     def save_for_backward(self, *values: Any) -> None:
-        """Keep values (usually input or output tensors) for backward, noting their versions."""
+        """Keep tensors (inputs or outputs of forward) for backward; call it at most once in forward.
+
+        Save tensors this way, not as attributes of ctx: their versions are noted, so that an
+        in-place change before backward is an error instead of a wrong gradient, and they are
+        freed after backward unless `retain_graph=True`.
+
+        >>> import teachgrad as tg
+        >>> class Cube(tg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 3 * x * x * g
+        >>> x = tg.tensor([2.0], requires_grad=True)
+        >>> Cube.apply(x).backward()
+        >>> x.grad
+        tensor([12.])
+        """
         if not self.recording:
             return
         self._saved = values
@@ -77,10 +109,19 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The values given to `save_for_backward`; freed by backward unless `retain_graph`.
+        """The values given to `save_for_backward`, in order; freed by backward unless `retain_graph`.
 
-        Raises if a saved value was modified in place since it was saved: its old values,
-        which backward needs, are gone.
+        Raises if a saved value was modified in place since it was saved (its old values, which
+        backward needs, are gone), or if backward already freed them:
+
+        >>> import teachgrad as tg
+        >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x.exp()          # Exp saves its output for backward
+        >>> y.add_(1)            # ...which this changes in place
+        tensor([3.7183, 8.3891], grad_fn=<AddBackward0>)
+        >>> y.sum().backward()
+        Traceback (most recent call last):
+        RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation: [a tensor of dtype teachgrad.float32] is at version 1; expected version 0 instead.
         """
         if self._saved is _FREED:
             raise RuntimeError(
@@ -100,7 +141,32 @@ class Node:
         return self._saved
 
     def mark_non_differentiable(self, *outputs: Variable) -> None:
-        """Declare outputs (e.g. indices) that get no gradient and never require grad."""
+        """Declare outputs that get no gradient and never require grad (indices, masks, counts).
+
+        backward still receives one gradient per output; for these it is zeros.
+
+        >>> import teachgrad as tg
+        >>> class MaxWithIndex(tg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         index = x.argmax()
+        ...         ctx.mark_non_differentiable(index)
+        ...         ctx.save_for_backward(x, index)
+        ...         return x[index], index
+        ...     @staticmethod
+        ...     def backward(ctx, g, g_index):
+        ...         x, index = ctx.saved_tensors
+        ...         grad = x.new_zeros(x.shape)
+        ...         grad[index] = g
+        ...         return grad
+        >>> x = tg.tensor([1.0, 5.0, 3.0], requires_grad=True)
+        >>> value, index = MaxWithIndex.apply(x)
+        >>> value.requires_grad, index.requires_grad
+        (True, False)
+        >>> value.backward()
+        >>> x.grad
+        tensor([0., 1., 0.])
+        """
         self._non_differentiable = self._non_differentiable | {id(o) for o in outputs}
 
     # graph API used by the engine -----------------------------------------------------------
@@ -119,13 +185,11 @@ class Node:
         kind, meta = self.outputs[index]
         return kind._zeros(meta) if kind is not None else None
 
-    def add_pre_hook(self, index: int, hook: Callable) -> list:
-        """Run `hook(grad)` on output `index`'s gradient before backward; returns that output's hook list."""
+    def output_pre_hooks(self, index: int) -> dict:
+        """The hooks (handle id -> `hook(grad)`) run on output `index`'s gradient before backward."""
         if self.pre_hooks is _NO_HOOKS:
             self.pre_hooks = {}
-        hooks = self.pre_hooks.setdefault(index, [])
-        hooks.append(hook)
-        return hooks
+        return self.pre_hooks.setdefault(index, {})
 
     @property
     def next_functions(self) -> tuple:
