@@ -5,9 +5,11 @@ On pillow images each operation calls the same pillow function torchvision calls
 adjustments are `ImageEnhance`), so the output pixels are torchvision's.
 
 On tensors (shape (..., C, H, W), on the CPU) the geometric operations that only move pixels
-(crop, center_crop, pad, hflip, vflip) and `normalize`, `rgb_to_grayscale` and the color
-adjustments are supported; they work on the tensor's numpy array and return a new tensor, with
-no gradient history. `resize` and `rotate` take pillow images only: apply them before `ToTensor`.
+(crop, center_crop, five_crop, ten_crop, pad, hflip, vflip), `affine` and `perspective` (sampled
+as PyTorch's grid_sample does), `gaussian_blur`, `erase`, `normalize`, `rgb_to_grayscale` and the
+color adjustments are supported; they work on the tensor's numpy array and return a new tensor,
+with no gradient history. `resize` and `rotate` take pillow images only: apply them before
+`ToTensor`.
 
 teachgrad has no uint8 dtype: `pil_to_tensor` returns int64 tensors holding 0..255, and
 `to_pil_image` takes int64 tensors with values in 0..255 as 8-bit images.
@@ -15,6 +17,7 @@ teachgrad has no uint8 dtype: `pil_to_tensor` returns int64 tensors holding 0..2
 
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 from enum import Enum
@@ -592,3 +595,298 @@ def rotate(img: Image.Image, angle: float, interpolation: InterpolationMode | in
     resample = _pil_interpolation(interpolation)
     _require_pil(img, "rotate")
     return img.rotate(angle, resample, expand, center, **_parse_fill(fill, img))
+
+
+def _crop_size(size: int | Sequence[int]) -> tuple[int, int]:
+    """(h, w) from an int, a 1-sequence or a 2-sequence."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return size[0], size[1]
+
+
+def five_crop(img: Any, size: int | Sequence[int]) -> tuple[Any, Any, Any, Any, Any]:
+    """The four corner crops and the central crop of size (h, w): (tl, tr, bl, br, center)."""
+    crop_height, crop_width = _crop_size(size)
+    _, image_height, image_width = get_dimensions(img)
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f"Requested crop size {(crop_height, crop_width)} is bigger than input size "
+                         f"{(image_height, image_width)}")
+    bottom, right = image_height - crop_height, image_width - crop_width
+    return (crop(img, 0, 0, crop_height, crop_width), crop(img, 0, right, crop_height, crop_width),
+            crop(img, bottom, 0, crop_height, crop_width), crop(img, bottom, right, crop_height, crop_width),
+            center_crop(img, [crop_height, crop_width]))
+
+
+def ten_crop(img: Any, size: int | Sequence[int], vertical_flip: bool = False) -> tuple[Any, ...]:
+    """`five_crop` of the image, then `five_crop` of its mirror (vflip if `vertical_flip`, else hflip)."""
+    crop_height, crop_width = _crop_size(size)
+    mirrored = vflip(img) if vertical_flip else hflip(img)
+    return five_crop(img, (crop_height, crop_width)) + five_crop(mirrored, (crop_height, crop_width))
+
+
+def erase(img: Tensor, i: int, j: int, h: int, w: int, v: Any, inplace: bool = False) -> Tensor:
+    """Write `v` (a value or a tensor broadcast to (..., C, h, w)) into img[..., i:i+h, j:j+w].
+
+    `inplace=True` writes into `img` and returns it.
+    """
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    array = _array(img).copy()
+    array[..., i:i + h, j:j + w] = _array(v) if isinstance(v, Tensor) else v
+    if inplace:
+        return img.copy_(_tensor(array))
+    return _tensor(array)
+
+
+# ---------------------------------------------------------------------------------------------
+# blur
+
+def _work_dtype(array: np.ndarray) -> np.dtype:
+    """The float dtype a warp or blur computes in: the image's own, float32 for integer images."""
+    return array.dtype if np.issubdtype(array.dtype, np.floating) else np.dtype(np.float32)
+
+def _gaussian_kernel1d(kernel_size: int, sigma: float, dtype: np.dtype) -> np.ndarray:
+    """pdf(x) = exp(-x**2 / (2 sigma**2)) at x = -(k-1)/2 .. (k-1)/2, divided by its sum."""
+    half = (kernel_size - 1) * 0.5
+    x = np.linspace(-half, half, kernel_size).astype(dtype)
+    pdf = np.exp(-0.5 * (x / dtype.type(sigma)) ** 2)
+    return pdf / pdf.sum()
+
+
+def _gaussian_blur_array(array: np.ndarray, kernel_size: Sequence[int], sigma: Sequence[float]) -> np.ndarray:
+    """Reflect-pad by half the kernel, then correlate every channel with the 2-D kernel
+    k[y, x] = k_y[y] * k_x[x]; integer images are rounded (half to even) back to their dtype."""
+    dtype = _work_dtype(array)
+    kernel = np.outer(_gaussian_kernel1d(kernel_size[1], sigma[1], dtype),
+                      _gaussian_kernel1d(kernel_size[0], sigma[0], dtype))
+    pad_y, pad_x = kernel_size[1] // 2, kernel_size[0] // 2
+    padded = np.pad(array.astype(dtype), [(0, 0)] * (array.ndim - 2) + [(pad_y, pad_y), (pad_x, pad_x)], "reflect")
+    height, width = array.shape[-2:]
+    out = np.zeros(array.shape, dtype=dtype)
+    for dy in range(kernel.shape[0]):
+        for dx in range(kernel.shape[1]):
+            out += kernel[dy, dx] * padded[..., dy:dy + height, dx:dx + width]
+    if dtype != array.dtype:
+        out = np.round(out)
+    return out.astype(array.dtype)
+
+
+def gaussian_blur(img: Any, kernel_size: int | Sequence[int], sigma: float | Sequence[float] | None = None) -> Any:
+    """Blur with a Gaussian kernel of size (kx, ky) (odd) and standard deviation (sx, sy).
+
+    sigma defaults to 0.3 * ((k - 1) * 0.5 - 1) + 0.8 = 0.15 * k + 0.35 per direction. Pillow
+    images go through `pil_to_tensor`, the blur in float32 (rounded back) and `to_pil_image`,
+    as in torchvision, so they get the tensor's pixels (not pillow's own GaussianBlur).
+    """
+    if not isinstance(kernel_size, (int, list, tuple)):
+        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+    if isinstance(kernel_size, int):
+        kernel_size = [kernel_size, kernel_size]
+    if len(kernel_size) != 2:
+        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+    for ksize in kernel_size:
+        if ksize % 2 == 0 or ksize < 0:
+            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [ksize * 0.15 + 0.35 for ksize in kernel_size]
+    if not isinstance(sigma, (int, float, list, tuple)):
+        raise TypeError(f"sigma should be either float or sequence of floats. Got {type(sigma)}")
+    if isinstance(sigma, (int, float)):
+        sigma = [float(sigma), float(sigma)]
+    if len(sigma) == 1:
+        sigma = [sigma[0], sigma[0]]
+    if len(sigma) != 2:
+        raise ValueError(f"If sigma is a sequence, its length should be 2. Got {len(sigma)}")
+    for s in sigma:
+        if s <= 0.0:
+            raise ValueError(f"sigma should have positive values. Got {sigma}")
+    if _is_pil_image(img):
+        blurred = _gaussian_blur_array(_array(pil_to_tensor(img)), kernel_size, sigma)
+        return to_pil_image(_tensor(blurred), mode=img.mode)
+    _check_image(img)
+    return _tensor(_gaussian_blur_array(_array(img), kernel_size, sigma))
+
+
+# ---------------------------------------------------------------------------------------------
+# affine and perspective warps
+
+def _get_inverse_affine_matrix(center: Sequence[float], angle: float, translate: Sequence[float], scale: float,
+                               shear: Sequence[float]) -> list[float]:
+    """The 2x3 matrix (row-major, 6 numbers) taking output pixels back to input pixels.
+
+    The forward map is M = T * C * R * S * Sh * C^-1 (T translate, C center, R rotate by `angle`
+    degrees, S scale, Sh shear by `shear` degrees); with a = cos(r - sy) / cos(sy),
+    b = -cos(r - sy) tan(sx) / cos(sy) - sin(r), c = sin(r - sy) / cos(sy),
+    d = -sin(r - sy) tan(sx) / cos(sy) + cos(r) (det = 1), the inverse is
+    C * [[d, -b], [-c, a]] / scale * C^-1 * T^-1.
+    """
+    rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    matrix = [x / scale for x in [d, -b, 0.0, -c, a, 0.0]]
+    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty) + cx
+    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty) + cy
+    return matrix
+
+
+def _interpolation_mode(interpolation: InterpolationMode | int) -> InterpolationMode:
+    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+        return _INT_TO_MODE[interpolation]
+    if not isinstance(interpolation, InterpolationMode):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow "
+                        "integer constant")
+    return interpolation
+
+
+def affine(img: Any, angle: float, translate: Sequence[int], scale: float, shear: float | Sequence[float],
+           interpolation: InterpolationMode | int = InterpolationMode.NEAREST, fill: Any = None,
+           center: Sequence[int] | None = None) -> Any:
+    """Rotate by `angle` degrees clockwise, scale, shear by `shear` degrees (x, y) and translate,
+    keeping the size.
+
+    The image center (w/2, h/2) is the default `center`. Pillow images: `img.transform(AFFINE)`
+    with the inverse matrix; tensors: that matrix sampled at pixel centers (see `_grid_sample`).
+    """
+    interpolation = _interpolation_mode(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    _, height, width = get_dimensions(img)
+    if _is_pil_image(img):
+        center = [width * 0.5, height * 0.5] if center is None else center
+        matrix = _get_inverse_affine_matrix(center, float(angle), translate, scale, shear)
+        return img.transform(img.size, Image.Transform.AFFINE, matrix, _pil_interpolation(interpolation),
+                             **_parse_fill(fill, img))
+    _check_image(img)
+    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, float(angle), [float(t) for t in translate], scale, shear)
+    return _warp_tensor(img, _affine_grid(matrix, width, height, _work_dtype(_array(img))), interpolation, fill)
+
+
+def _get_perspective_coeffs(startpoints: Sequence[Sequence[int]], endpoints: Sequence[Sequence[int]]) -> list[float]:
+    """The 8 coefficients (a..h) taking an output pixel (x, y) back to the input pixel
+    ((a x + b y + c) / (g x + h y + 1), (d x + e y + f) / (g x + h y + 1)), solved (float64,
+    least squares) from the four pairs endpoint -> startpoint and rounded to float32."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a_matrix = np.zeros((8, 8), dtype=np.float64)
+    for i, ((x, y), (u, v)) in enumerate(zip(endpoints, startpoints)):
+        a_matrix[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
+        a_matrix[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
+    b_matrix = np.asarray(startpoints, dtype=np.float64).reshape(8)
+    solution = np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0]
+    return solution.astype(np.float32).tolist()
+
+
+def perspective(img: Any, startpoints: Sequence[Sequence[int]], endpoints: Sequence[Sequence[int]],
+                interpolation: InterpolationMode | int = InterpolationMode.BILINEAR, fill: Any = None) -> Any:
+    """Warp so that the four corners `startpoints` [x, y] move to `endpoints`, keeping the size.
+
+    Pillow images: `img.transform(PERSPECTIVE)` with the coefficients of `_get_perspective_coeffs`;
+    tensors: those coefficients sampled at pixel centers (see `_grid_sample`).
+    """
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _interpolation_mode(interpolation)
+    if _is_pil_image(img):
+        return img.transform(img.size, Image.Transform.PERSPECTIVE, coeffs, _pil_interpolation(interpolation),
+                             **_parse_fill(fill, img))
+    _check_image(img)
+    _, height, width = get_dimensions(img)
+    return _warp_tensor(img, _perspective_grid(coeffs, width, height, _work_dtype(_array(img))), interpolation, fill)
+
+
+def _pixel_centers(width: int, height: int, origin: tuple[float, float], dtype: np.dtype) -> np.ndarray:
+    """(height, width, 3) rows (x, y, 1) at the pixel centers (col + 0.5, row + 0.5) - origin."""
+    base = np.ones((height, width, 3), dtype=dtype)
+    base[..., 0] = np.linspace(0.5 - origin[0], width - 0.5 - origin[0], width)
+    base[..., 1] = np.linspace(0.5 - origin[1], height - 0.5 - origin[1], height)[:, None]
+    return base
+
+
+def _affine_grid(matrix: Sequence[float], width: int, height: int, dtype: np.dtype) -> np.ndarray:
+    """Where each output pixel samples, in grid_sample's [-1, 1] coordinates: the inverse affine
+    `matrix` (about the image center) applied to the pixel center, divided by half the size."""
+    theta = np.asarray(matrix, dtype=dtype).reshape(2, 3)
+    rescaled = theta.T / np.asarray([0.5 * width, 0.5 * height], dtype=dtype)
+    return _pixel_centers(width, height, (0.5 * width, 0.5 * height), dtype) @ rescaled
+
+
+def _perspective_grid(coeffs: Sequence[float], width: int, height: int, dtype: np.dtype) -> np.ndarray:
+    """Where each output pixel samples, in [-1, 1] coordinates: ((a x + b y + c), (d x + e y + f))
+    / (g x + h y + 1) at the pixel center (x, y), divided by half the size, minus 1."""
+    a, b, c, d, e, f, g, h = coeffs
+    numerator = np.asarray([[a, b, c], [d, e, f]], dtype=dtype).T / np.asarray([0.5 * width, 0.5 * height], dtype=dtype)
+    denominator = np.asarray([[g, h, 1.0], [g, h, 1.0]], dtype=dtype).T
+    base = _pixel_centers(width, height, (0.0, 0.0), dtype)
+    return (base @ numerator) / (base @ denominator) - 1.0
+
+
+def _grid_sample(array: np.ndarray, grid: np.ndarray, mode: InterpolationMode) -> np.ndarray:
+    """PyTorch's grid_sample (align_corners=False, zeros outside): output pixel (y, x) reads the
+    input at ix = ((grid[y, x, 0] + 1) W - 1) / 2, iy = ((grid[y, x, 1] + 1) H - 1) / 2, the
+    nearest pixel (ties to even) or the bilinear blend of the four around it."""
+    height, width = array.shape[-2:]
+    ix = ((grid[..., 0] + 1) * width - 1) / 2
+    iy = ((grid[..., 1] + 1) * height - 1) / 2
+    if mode == InterpolationMode.NEAREST:
+        corners = [(np.rint(ix), np.rint(iy), 1.0)]
+    else:
+        x0, y0 = np.floor(ix), np.floor(iy)
+        corners = [(x0, y0, (x0 + 1 - ix) * (y0 + 1 - iy)), (x0 + 1, y0, (ix - x0) * (y0 + 1 - iy)),
+                   (x0, y0 + 1, (x0 + 1 - ix) * (iy - y0)), (x0 + 1, y0 + 1, (ix - x0) * (iy - y0))]
+    out = np.zeros(array.shape[:-2] + grid.shape[:2], dtype=array.dtype)
+    for x, y, weight in corners:
+        inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        values = array[..., np.where(inside, y, 0).astype(np.int64), np.where(inside, x, 0).astype(np.int64)]
+        out += np.where(inside, weight * values, 0).astype(array.dtype)
+    return out
+
+
+def _warp_tensor(img: Tensor, grid: np.ndarray, interpolation: InterpolationMode, fill: Any) -> Tensor:
+    """Sample `img` at `grid`; with a `fill`, pixels that fall outside the image take it (a
+    channel of ones is sampled with the image: nearest fills where it is < 0.5, bilinear blends
+    out * mask + (1 - mask) * fill). Integer images are rounded back to their dtype."""
+    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+    array = _array(img)
+    channels = array.shape[-3]
+    if isinstance(fill, (list, tuple)) and len(fill) not in (1, channels):
+        raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels "
+                         f"of the image ({len(fill)} != {channels})")
+    work = array.astype(grid.dtype)
+    if fill is not None:
+        work = np.concatenate([work, np.ones_like(work[..., :1, :, :])], axis=-3)
+    out = _grid_sample(work, grid, interpolation)
+    if fill is not None:
+        out, mask = out[..., :-1, :, :], out[..., -1:, :, :]
+        fill_img = np.asarray(fill if isinstance(fill, (list, tuple)) else [fill], dtype=out.dtype).reshape(-1, 1, 1)
+        if interpolation == InterpolationMode.NEAREST:
+            out = np.where(mask < 0.5, fill_img, out)
+        else:
+            out = out * mask + (1.0 - mask) * fill_img
+    if out.dtype != array.dtype:
+        out = np.round(out)
+    return _tensor(out.astype(array.dtype))

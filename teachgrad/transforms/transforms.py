@@ -14,7 +14,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Callable
 
+import numpy as np
+
 from teachgrad import random as tg_random
+from teachgrad.creation import as_tensor
+from teachgrad.tensor import Tensor
 from teachgrad.transforms import functional as F
 from teachgrad.transforms.functional import InterpolationMode
 
@@ -71,6 +75,12 @@ def _interpolation(interpolation: Any) -> InterpolationMode:
     raise TypeError(f"interpolation should be an InterpolationMode, got {interpolation!r}")
 
 
+def _listing(name: str, transforms: Sequence[Callable], first_line: str = "") -> str:
+    """`Name(` then one indented line per transform (after an optional first line), then `)`."""
+    lines = first_line + "".join(f"\n    {t}" for t in transforms)
+    return f"{name}({lines}\n)"
+
+
 class Compose:
     """Apply the transforms one after the other."""
 
@@ -83,8 +93,7 @@ class Compose:
         return img
 
     def __repr__(self) -> str:
-        lines = "".join(f"\n    {t}" for t in self.transforms)
-        return f"{type(self).__name__}({lines}\n)"
+        return _listing(type(self).__name__, self.transforms)
 
 
 class _Transform:
@@ -294,34 +303,37 @@ class RandomResizedCrop(_Transform):
         return f"{type(self).__name__}(size={self.size}, scale={self.scale}, ratio={self.ratio})"
 
 
-class RandomHorizontalFlip(_Transform):
+class _RandomlyApplied(_Transform):
+    """Base of the transforms applied with probability `p`: when one draw in [0, 1) is below
+    `p`, `forward` returns `transform(img)`, else the image itself."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        self.p = p
+
+    def forward(self, img: Any) -> Any:
+        if _rand() < self.p:
+            return self.transform(img)
+        return img
+
+    def transform(self, img: Any) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomHorizontalFlip(_RandomlyApplied):
     """Mirror left to right with probability `p`."""
 
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = p
-
-    def forward(self, img: Any) -> Any:
-        if _rand() < self.p:
-            return F.hflip(img)
-        return img
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(p={self.p})"
+    def transform(self, img: Any) -> Any:
+        return F.hflip(img)
 
 
-class RandomVerticalFlip(_Transform):
+class RandomVerticalFlip(_RandomlyApplied):
     """Mirror top to bottom with probability `p`."""
 
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = p
-
-    def forward(self, img: Any) -> Any:
-        if _rand() < self.p:
-            return F.vflip(img)
-        return img
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(p={self.p})"
+    def transform(self, img: Any) -> Any:
+        return F.vflip(img)
 
 
 class RandomRotation(_Transform):
@@ -441,3 +453,326 @@ class Lambda(_Transform):
 
     def forward(self, img: Any) -> Any:
         return self.lambd(img)
+
+
+class RandomApply(_Transform):
+    """Apply all of `transforms`, in order, with probability `p` (else return the image)."""
+
+    def __init__(self, transforms: Sequence[Callable], p: float = 0.5) -> None:
+        self.transforms = transforms
+        self.p = p
+
+    def forward(self, img: Any) -> Any:
+        if self.p < _rand():
+            return img
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self) -> str:
+        return _listing(type(self).__name__, self.transforms, f"\n    p={self.p}")
+
+
+class RandomTransforms:
+    """Base of RandomChoice and RandomOrder: holds a sequence of transforms."""
+
+    def __init__(self, transforms: Sequence[Callable]) -> None:
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence")
+        self.transforms = transforms
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError()
+
+    def __repr__(self) -> str:
+        return _listing(type(self).__name__, self.transforms)
+
+
+class RandomOrder(RandomTransforms):
+    """Apply all of `transforms`, in a random order (a permutation from teachgrad's generator)."""
+
+    def __call__(self, img: Any) -> Any:
+        for i in tg_random.default_generator.permutation(len(self.transforms)).tolist():
+            img = self.transforms[i](img)
+        return img
+
+
+class RandomChoice(RandomTransforms):
+    """Apply one of `transforms`, picked with probabilities proportional to the weights `p`
+    (equal when None)."""
+
+    def __init__(self, transforms: Sequence[Callable], p: Sequence[float] | None = None) -> None:
+        super().__init__(transforms)
+        if p is not None and not isinstance(p, Sequence):
+            raise TypeError("Argument p should be a sequence")
+        self.p = p
+
+    def __call__(self, *args: Any) -> Any:
+        weights = None if self.p is None else np.asarray(self.p, dtype=np.float64) / math.fsum(self.p)
+        index = int(tg_random.default_generator.choice(len(self.transforms), 1, True, weights)[0])
+        return self.transforms[index](*args)
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()}(p={self.p})"
+
+
+class RandomGrayscale(_RandomlyApplied):
+    """Grayscale with probability `p`, keeping the number of channels (1 or 3)."""
+
+    def __init__(self, p: float = 0.1) -> None:
+        super().__init__(p)
+
+    def transform(self, img: Any) -> Any:
+        num_output_channels, _, _ = F.get_dimensions(img)
+        return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
+
+
+class FiveCrop(_Transform):
+    """The four corners and the center, each of size (h, w), as a tuple of five images."""
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+
+    def forward(self, img: Any) -> tuple[Any, ...]:
+        return F.five_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size})"
+
+
+class TenCrop(_Transform):
+    """FiveCrop of the image and of its mirror (left-right, or top-bottom if `vertical_flip`)."""
+
+    def __init__(self, size: int | Sequence[int], vertical_flip: bool = False) -> None:
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img: Any) -> tuple[Any, ...]:
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
+
+
+class GaussianBlur(_Transform):
+    """Gaussian blur with an odd `kernel_size` and a sigma drawn uniformly from `sigma` (min, max)."""
+
+    def __init__(self, kernel_size: int | Sequence[int], sigma: float | Sequence[float] = (0.1, 2.0)) -> None:
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        for ks in self.kernel_size:
+            if ks <= 0 or ks % 2 == 0:
+                raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (sigma, sigma)
+        elif isinstance(sigma, Sequence) and len(sigma) == 2:
+            if not 0.0 < sigma[0] <= sigma[1]:
+                raise ValueError("sigma values should be positive and of the form (min, max).")
+        else:
+            raise ValueError("sigma should be a single number or a list/tuple with length 2.")
+        self.sigma = sigma
+
+    @staticmethod
+    def get_params(sigma_min: float, sigma_max: float) -> float:
+        """A sigma drawn uniformly from [sigma_min, sigma_max)."""
+        return _uniform(sigma_min, sigma_max)
+
+    def forward(self, img: Any) -> Any:
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+def _check_fill(fill: Any) -> Any:
+    """The `fill` of a warp: 0 for None, else a number or a sequence."""
+    if fill is None:
+        return 0
+    if not isinstance(fill, (Sequence, numbers.Number)):
+        raise TypeError("Fill should be either a sequence or a number.")
+    return fill
+
+
+def _tensor_fill(img: Any, fill: Any, channels: int) -> Any:
+    """The fill as a list of floats, one per channel, for tensor images (pillow images keep it)."""
+    if not isinstance(img, Tensor):
+        return fill
+    if isinstance(fill, (int, float)):
+        return [float(fill)] * channels
+    return [float(f) for f in fill]
+
+
+class RandomAffine(_Transform):
+    """A random affine warp about the center, keeping the size: an angle (clockwise) from `degrees`, a shift of
+    up to `translate` (fractions of width, height), a scale from `scale`, shears (degrees) from
+    `shear` (x only for 2 values, x and y for 4); `fill` outside the image."""
+
+    def __init__(self, degrees: float | Sequence[float], translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: float | Sequence[float] | None = None,
+                 interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
+                 center: Sequence[int] | None = None) -> None:
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, "translate", req_sizes=(2,))
+            for t in translate:
+                if not (0.0 <= t <= 1.0):
+                    raise ValueError("translation values should be between 0 and 1")
+        if scale is not None:
+            _check_sequence_input(scale, "scale", req_sizes=(2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError("scale values should be positive")
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.translate = translate
+        self.scale = scale
+        self.shear = None if shear is None else _setup_angle(shear, name="shear", req_sizes=(2, 4))
+        self.interpolation = _interpolation(interpolation)
+        self.fill = _check_fill(fill)
+        self.center = center
+
+    @staticmethod
+    def get_params(degrees: Sequence[float], translate: Sequence[float] | None, scale_ranges: Sequence[float] | None,
+                   shears: Sequence[float] | None,
+                   img_size: Sequence[int]) -> tuple[float, tuple[int, int], float, tuple[float, float]]:
+        """(angle, (tx, ty), scale, (shear_x, shear_y)), drawn uniformly; img_size is [width, height]."""
+        angle = _uniform(float(degrees[0]), float(degrees[1]))
+        translations = (0, 0)
+        if translate is not None:
+            max_dx = float(translate[0] * img_size[0])
+            max_dy = float(translate[1] * img_size[1])
+            translations = (int(round(_uniform(-max_dx, max_dx))), int(round(_uniform(-max_dy, max_dy))))
+        scale = 1.0 if scale_ranges is None else _uniform(scale_ranges[0], scale_ranges[1])
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = _uniform(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = _uniform(shears[2], shears[3])
+        return angle, translations, scale, (shear_x, shear_y)
+
+    def forward(self, img: Any) -> Any:
+        channels, height, width = F.get_dimensions(img)
+        fill = _tensor_fill(img, self.fill, channels)
+        angle, translations, scale, shear = self.get_params(self.degrees, self.translate, self.scale, self.shear,
+                                                            [width, height])
+        return F.affine(img, angle, translations, scale, shear, interpolation=self.interpolation, fill=fill,
+                        center=self.center)
+
+    def __repr__(self) -> str:
+        s = f"{type(self).__name__}(degrees={self.degrees}"
+        s += f", translate={self.translate}" if self.translate is not None else ""
+        s += f", scale={self.scale}" if self.scale is not None else ""
+        s += f", shear={self.shear}" if self.shear is not None else ""
+        s += f", interpolation={self.interpolation.value}" if self.interpolation != InterpolationMode.NEAREST else ""
+        s += f", fill={self.fill}" if self.fill != 0 else ""
+        s += f", center={self.center}" if self.center is not None else ""
+        return s + ")"
+
+
+class RandomPerspective(_Transform):
+    """With probability `p`, move each corner inwards by a random amount (up to `distortion_scale`
+    of half the width/height) and warp the image to match; `fill` outside the image."""
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
+                 interpolation: Any = InterpolationMode.BILINEAR, fill: Any = 0) -> None:
+        self.p = p
+        self.interpolation = _interpolation(interpolation)
+        self.distortion_scale = distortion_scale
+        self.fill = _check_fill(fill)
+
+    @staticmethod
+    def get_params(width: int, height: int, distortion_scale: float) -> tuple[list[list[int]], list[list[int]]]:
+        """The corners [x, y] (tl, tr, br, bl) of the image and where each moves to."""
+        dx, dy = int(distortion_scale * (width // 2)), int(distortion_scale * (height // 2))
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
+
+    def forward(self, img: Any) -> Any:
+        channels, height, width = F.get_dimensions(img)
+        fill = _tensor_fill(img, self.fill, channels)
+        if _rand() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomErasing(_Transform):
+    """With probability `p`, erase a random rectangle of a tensor image (area a fraction `scale`
+    of the image, aspect ratio from `ratio`) with `value`: a number, one per channel, or
+    'random' (standard normal values). After 10 draws that do not fit, the image is unchanged."""
+
+    def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33), ratio: Sequence[float] = (0.3, 3.3),
+                 value: Any = 0, inplace: bool = False) -> None:
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p = p
+        self.scale = scale
+        self.ratio = ratio
+        self.value = value
+        self.inplace = inplace
+
+    @staticmethod
+    def get_params(img: Tensor, scale: Sequence[float], ratio: Sequence[float],
+                   value: list[float] | None = None) -> tuple[int, int, int, int, Tensor]:
+        """(top, left, h, w, values) of the rectangle; values are normal draws when `value` is None.
+        Without a fitting draw in 10 tries: (0, 0, H, W, img)."""
+        img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = img_h * img_w
+        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        for _ in range(10):
+            erase_area = area * _uniform(scale[0], scale[1])
+            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < img_h and w < img_w):
+                continue
+            if value is None:
+                v = as_tensor(tg_random.default_generator.normal((img_c, h, w)).astype(np.float32))
+            else:
+                v = as_tensor(np.asarray(value, dtype=np.float32)[:, None, None])
+            i = _randint(0, img_h - h + 1)
+            j = _randint(0, img_w - w + 1)
+            return i, j, h, w, v
+        return 0, 0, img_h, img_w, img
+
+    def forward(self, img: Tensor) -> Tensor:
+        if not isinstance(img, Tensor):
+            raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+        if _rand() >= self.p:
+            return img
+        if isinstance(self.value, str):
+            value = None
+        elif isinstance(self.value, (list, tuple)):
+            value = [float(v) for v in self.value]
+        else:
+            value = [float(self.value)]
+        if value is not None and len(value) not in (1, img.shape[-3]):
+            raise ValueError("If value is a sequence, it should have either a single value or "
+                             f"{img.shape[-3]} (number of input channels)")
+        x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
+        return F.erase(img, x, y, h, w, v, self.inplace)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value}, "
+                f"inplace={self.inplace})")
