@@ -2,11 +2,12 @@
 
 Same functions, same signatures, same results (within float rounding); see the reference
 module's docstring for what each primitive computes. This module is the Python side of each
-primitive: it checks the operands, picks the dtype a kernel computes in, prepares the layout
-(`fastpath/rows.py`), chooses the serial or the threaded kernel, and allocates the output.
+primitive: it checks the operands, picks the dtype a kernel computes in (`fastpath/routing.py`,
+shared with the CUDA backend), prepares the layout (`fastpath/rows.py`), chooses the serial or
+the threaded kernel, and allocates the output.
 The loops themselves are in the kernel modules:
 
-    elementwise.py  map, zip, where, casts         reduction.py  sum, prod, max, min, argmax, argmin
+    elementwise.py  unary, binary, where, casts    reduction.py  sum, prod, max, min, argmax, argmin
     matmul.py       batched matrix product         softmax.py    softmax and log-softmax
     gather.py       take, scatter_add, put, assign scan.py       cumsum (running sums)
 
@@ -28,18 +29,20 @@ worker sets it to 1 and must never enter the thread pool (docs/performance.md, "
 
 from __future__ import annotations
 
-import builtins
-
 import numba
 import numpy as np
 
 from teachgrad.fastpath import elementwise, gather, opcodes, reduction, scan
 from teachgrad.fastpath import matmul as matmul_kernels
 from teachgrad.fastpath import softmax as softmax_kernels
+from teachgrad.fastpath.routing import (BOOL, FLOAT64, INT64, arithmetic_dtype, check_assign_shapes, check_count,
+                                        check_matmul_shapes, check_op, check_positions, check_same_shape,
+                                        empty_line_result, float_result_dtype, is_float, line_layout, one_line,
+                                        reduction_dtype, row_major)
 from teachgrad.fastpath.rows import chunk_count, plan_kept, plan_rows
 from teachgrad.strides import StridedArray, contiguous_strides, numel
 
-UNARY = {"identity": None, **opcodes.UNARY, "logical_not": None}  # identity: `_cast`; logical_not: see `map`
+UNARY = {"identity": None, **opcodes.UNARY, "logical_not": None}  # identity: `_cast`; logical_not: see `unary`
 FLOAT_VALUED = opcodes.FLOAT_VALUED
 BINARY = opcodes.BINARY
 COMPARISONS = opcodes.COMPARISONS
@@ -48,7 +51,6 @@ REDUCTIONS = opcodes.REDUCTIONS
 THREADED_DTYPES = (np.dtype(np.float32),)
 MATMUL_THREADED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 MATMUL_PARALLEL_FLOPS = 128 * 128 * 128
-INT64, BOOL, FLOAT64 = np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.float64)
 
 # Placeholders for operands a kernel does not read (one per dtype, never written).
 _UNUSED = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64, np.int64, np.bool_)}
@@ -59,38 +61,10 @@ def _unused(dtype: np.dtype) -> np.ndarray:
     return array if array is not None else np.zeros(1, dtype)
 
 
-def _is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
-def _wider_float(a: np.dtype, b: np.dtype) -> np.dtype:
-    return a if a.itemsize >= b.itemsize else b
-
-
-def _float_result_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """The dtype a float-valued operation (exp, softmax, ...) computes in: the wider of the
-    input and output floats; float64 when neither is a float (then converted, as the reference)."""
-    if _is_float(dtype) and _is_float(out_dtype):
-        return _wider_float(dtype, out_dtype)
-    if _is_float(out_dtype):
-        return out_dtype
-    return dtype if _is_float(dtype) else np.dtype(np.float64)
-
-
-def _check_op(table: dict, primitive: str, op: str) -> None:
-    if op not in table:
-        raise ValueError(f"{primitive}: unknown operation {op!r}; known: {', '.join(table)}")
-
-
 def _storage(x: StridedArray) -> np.ndarray:
     """x's storage as a 1-D C-contiguous array (the layout every kernel is compiled for)."""
     storage = x.storage
     return storage if storage.flags.c_contiguous else np.ascontiguousarray(storage)
-
-
-def _contiguous(buffer: np.ndarray, shape: tuple) -> StridedArray:
-    """A StridedArray over a freshly computed row-major buffer."""
-    return StridedArray(buffer, tuple(shape), contiguous_strides(shape), 0)
 
 
 def _threads(n: int, dtype: np.dtype) -> int:
@@ -98,7 +72,7 @@ def _threads(n: int, dtype: np.dtype) -> int:
     return chunk_count(n) if dtype in THREADED_DTYPES else 1
 
 
-# --- conversion (map "identity") ---
+# --- conversion (unary "identity") ---
 
 def _cast(x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """x's elements in row-major order as a new buffer of out_dtype."""
@@ -119,7 +93,7 @@ def _as(x: StridedArray, dtype: np.dtype) -> StridedArray:
     """x itself when it has this dtype, else a converted contiguous copy."""
     if x.storage.dtype == dtype:
         return x
-    return _contiguous(_cast(x, dtype), x.shape)
+    return row_major(_cast(x, dtype), x.shape)
 
 
 def _finish(buffer: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
@@ -223,9 +197,9 @@ def _flat(code: int, x: StridedArray, y: StridedArray, out_dtype: np.dtype, comp
     return out
 
 
-def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+def unary(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Apply the unary function `op` to every element of x."""
-    _check_op(UNARY, "map", op)
+    check_op(UNARY, "unary", op)
     code = UNARY[op]
     if code is not None:
         out = _flat(code, x, x, out_dtype, False)
@@ -239,17 +213,10 @@ def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
         return _finish(_compare(elementwise.EQ, x, zero), out_dtype)
     dtype = x.storage.dtype
     if op in FLOAT_VALUED:
-        compute = _float_result_dtype(dtype, out_dtype)
+        compute = float_result_dtype(dtype, out_dtype)
     else:
         compute = INT64 if dtype == BOOL else dtype
     return _finish(_elementwise(UNARY[op], _as(x, compute), None, None), out_dtype)
-
-
-def _arithmetic_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """The dtype binary arithmetic computes in (as Python would, then converted to out_dtype)."""
-    if _is_float(out_dtype):
-        return _wider_float(dtype, out_dtype) if _is_float(dtype) else out_dtype
-    return INT64 if dtype == BOOL else dtype
 
 
 def _common(a: StridedArray, b: StridedArray) -> tuple[StridedArray, StridedArray]:
@@ -260,17 +227,10 @@ def _common(a: StridedArray, b: StridedArray) -> tuple[StridedArray, StridedArra
     return _as(a, dtype), _as(b, dtype)
 
 
-def _check_same_shape(primitive: str, *operands: StridedArray) -> None:
-    shape = operands[0].shape
-    if any(o.shape != shape and tuple(o.shape) != tuple(shape) for o in operands[1:]):
-        listed = " and ".join(str(tuple(o.shape)) for o in operands)
-        raise RuntimeError(f"{primitive}: operands must be broadcast to one shape first, got {listed}")
-
-
-def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+def binary(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Apply the binary function `op` to matching elements of a and b (same shape)."""
-    _check_op(BINARY, "zip", op)
-    _check_same_shape("zip", a, b)
+    check_op(BINARY, "binary", op)
+    check_same_shape("binary", a, b)
     out = _flat(BINARY[op], a, b, out_dtype, op in COMPARISONS)
     if out is not None:
         return out
@@ -278,13 +238,13 @@ def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.nd
     a, b = _common(a, b)
     if op in COMPARISONS:
         return _finish(_compare(BINARY[op], a, b), out_dtype)
-    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
+    compute = arithmetic_dtype(a.storage.dtype, out_dtype)
     return _finish(_elementwise(BINARY[op], _as(a, compute), _as(b, compute), None), out_dtype)
 
 
 def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Pick a's element where cond is true, else b's (all three of one shape)."""
-    _check_same_shape("where", cond, a, b)
+    check_same_shape("where", cond, a, b)
     out = _flat(elementwise.WHERE, a, b, out_dtype, False, cond)
     if out is not None:
         return out
@@ -297,40 +257,21 @@ def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dt
 
 # --- reductions and softmax ---
 
-def _reduction_dtype(op: str, dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """The dtype a reduction accumulates in: sums and products of integers and bools exactly in
-    int64; sums of floats in float64 (chunks of the line are summed in x's dtype first, see
-    `fastpath/reduction.py`), products of floats in the wider of the input and output floats;
-    max/min/arg in x's dtype, except bool, which uses int64 too (one compiled kernel less; the
-    result is converted back)."""
-    if op in ("sum", "prod"):
-        if not _is_float(dtype):
-            return INT64
-        if op == "sum":
-            return FLOAT64
-        return _wider_float(dtype, out_dtype) if _is_float(out_dtype) else dtype
-    return INT64 if dtype == BOOL else dtype
-
-
 def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
     """Reduce x along `dim`; the result has x's shape with size 1 at `dim`."""
-    _check_op(REDUCTIONS, "reduce", op)
+    check_op(REDUCTIONS, "reduce", op)
     out_dtype = np.dtype(out_dtype)
-    if len(x.shape) == 0:  # a 0-d tensor is its own reduction
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    x, dim = one_line(x, dim)
     dim %= len(x.shape)
     size = x.shape[dim]
     n_out = numel(x.shape) // size if size else numel(x.shape[:dim] + x.shape[dim + 1:])
     if n_out == 0:
         return np.empty(0, out_dtype)
     if size == 0:
-        if op in ("max", "min"):
-            raise IndexError(f"reduce {op}: dimension {dim} has size 0, so there is no {op} to take")
-        fill = {"sum": 0, "prod": 1, "argmax": 0, "argmin": 0}[op]
-        return np.full(n_out, fill, out_dtype)
+        return np.full(n_out, empty_line_result(op, dim), out_dtype)
     if op == "sum" and x.storage.dtype == BOOL:  # the chunks of a line are summed in x's dtype
         x = _as(x, INT64)
-    values = np.empty(n_out, _reduction_dtype(op, x.storage.dtype, out_dtype))
+    values = np.empty(n_out, reduction_dtype(op, x.storage.dtype, out_dtype))
     indices = np.empty(n_out, INT64)  # written by argmax/argmin only
     shape, strides = plan_kept(x.shape, x.strides, dim)
     step = x.strides[dim]
@@ -348,30 +289,16 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarra
     return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
 
 
-def _lines(x: StridedArray, dim: int) -> tuple:
-    """How softmax and cumsum walk the lines of x along `dim` (a 0-d x is one line of one
-    element): (x, size and stride of `dim`, elements after it, the kept dims' coalesced shape
-    and strides, whether neighbouring lines lie side by side in memory)."""
-    if len(x.shape) == 0:
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
-    dim %= len(x.shape)
-    size, step = x.shape[dim], x.strides[dim]
-    after = numel(x.shape[dim + 1:])
-    shape, strides = plan_kept(x.shape, x.strides, dim)
-    across = after > 1 and strides[-1] == 1 and step != 1
-    return x, size, step, after, shape, strides, across
-
-
 def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.ndarray:
     """Softmax (or log-softmax) along `dim`, shifted by the line maximum so exp cannot overflow."""
     out_dtype = np.dtype(out_dtype)
-    compute = _float_result_dtype(x.storage.dtype, out_dtype)
+    compute = float_result_dtype(x.storage.dtype, out_dtype)
     x = _as(x, compute)
     n = numel(x.shape)
     out = np.empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    x, size, step, after, shape, strides, across = _lines(x, dim)
+    x, size, step, after, shape, strides, across = line_layout(x, dim, plan_kept)
     lines = n // size
     chunks = _threads(n, compute)
     if chunks == 1:
@@ -386,14 +313,14 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype) -> np.nda
 def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
     """Running sum along `dim`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (x's shape)."""
     out_dtype = np.dtype(out_dtype)
-    compute = _arithmetic_dtype(x.storage.dtype, out_dtype)
+    compute = arithmetic_dtype(x.storage.dtype, out_dtype)
     x = _as(x, compute)
     n = numel(x.shape)
     out = np.empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    x, size, step, after, shape, strides, across = _lines(x, dim)
-    zero = FLOAT64.type(0) if _is_float(compute) else compute.type(0)  # the running totals' dtype
+    x, size, step, after, shape, strides, across = line_layout(x, dim, plan_kept)
+    zero = FLOAT64.type(0) if is_float(compute) else compute.type(0)  # the running totals' dtype
     lines = n // size
     chunks = _threads(n, compute)
     if chunks == 1:
@@ -410,7 +337,7 @@ def _batch_offsets(x: StridedArray, batch: tuple) -> np.ndarray:
     if not batch:
         return np.array([x.offset], dtype=np.int64)
     offsets = np.full(1, x.offset, dtype=np.int64)
-    for size, stride in builtins.zip(batch, x.strides[:len(batch)]):
+    for size, stride in zip(batch, x.strides[:len(batch)]):
         offsets = (offsets[:, None] + np.arange(size, dtype=np.int64) * stride).reshape(-1)
     return offsets
 
@@ -433,11 +360,9 @@ def _small_product(n: int, k: int, m: int, a_col: int, b_row: int, b_col: int) -
 def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
     out_dtype = np.dtype(out_dtype)
-    if len(a.shape) < 2 or len(b.shape) < 2 or tuple(a.shape[:-2]) != tuple(b.shape[:-2]) or a.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
-                           f"(expected (*batch, n, k) and (*batch, k, m))")
+    check_matmul_shapes(a, b)
     a, b = _common(a, b)
-    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
+    compute = arithmetic_dtype(a.storage.dtype, out_dtype)
     a, b = _as(a, compute), _as(b, compute)
     *batch, n, k = a.shape
     m = b.shape[-1]
@@ -483,9 +408,7 @@ def _positions(positions: np.ndarray, size: int, primitive: str) -> np.ndarray:
     if checked is not None and checked[0] is positions and checked[1] == size:
         return checked[2]
     flat = np.ascontiguousarray(positions, dtype=np.int64).reshape(-1)
-    if flat.size and (flat.min() < -size or flat.max() >= size):
-        bad = flat[(flat < -size) | (flat >= size)][0]
-        raise IndexError(f"{primitive}: position {bad} is out of range for storage of size {size}")
+    check_positions(primitive, flat, size)
     if isinstance(positions, np.ndarray) and not positions.flags.writeable:
         if len(_CHECKED) >= 256:
             _CHECKED.clear()
@@ -512,9 +435,8 @@ def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtyp
     out_dtype = np.dtype(out_dtype)
     n = numel(values.shape)
     positions = _positions(positions, size, "scatter_add")
-    if positions.size != n:
-        raise RuntimeError(f"scatter_add: {positions.size} positions for {n} values")
-    accumulate = out_dtype if _is_float(out_dtype) else INT64  # bool: count, then convert
+    check_count("scatter_add", positions, n)
+    accumulate = out_dtype if is_float(out_dtype) else INT64  # bool: count, then convert
     out = np.zeros(size, accumulate)
     if n:
         values = _as(values, accumulate)
@@ -525,13 +447,12 @@ def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtyp
 
 def assign(dst: StridedArray, src: StridedArray) -> None:
     """Write src's elements into dst's storage at dst's layout (in place; same shapes)."""
-    if tuple(dst.shape) != tuple(src.shape):
-        raise RuntimeError(f"assign: shapes {tuple(dst.shape)} and {tuple(src.shape)} differ")
+    check_assign_shapes(dst, src)
     n = numel(dst.shape)
     if n == 0:
         return
     if np.may_share_memory(dst.storage, src.storage):  # read all of src before writing (as the reference)
-        src = _contiguous(_cast(src, src.storage.dtype), src.shape)
+        src = row_major(_cast(src, src.storage.dtype), src.shape)
     if not dst.storage.flags.c_contiguous:
         raise RuntimeError("assign: the destination storage must be a contiguous 1-D array")
     shape, strides, offsets = plan_rows(dst.shape, [dst, src])
@@ -545,8 +466,8 @@ def assign(dst: StridedArray, src: StridedArray) -> None:
 
 def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
     """dst += alpha * src, in place (same shapes and dtype): one kernel over whole buffers
-    (a gradient accumulated, an optimizer's update), else zip("mul"), zip("add") and assign."""
-    _check_same_shape("add_scaled", dst, src)
+    (a gradient accumulated, an optimizer's update), else binary("mul"), binary("add") and assign."""
+    check_same_shape("add_scaled", dst, src)
     n = numel(dst.shape)
     target, source = _whole(dst, n), _whole(src, n)
     if target is not None and target.size == n and source is not None and source.size == n \
@@ -559,21 +480,20 @@ def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
         return
     dtype = dst.storage.dtype
     scale = StridedArray(np.array([alpha], dtype), dst.shape, (0,) * len(dst.shape), 0)
-    scaled = _contiguous(zip("mul", src, scale, dtype), dst.shape)
-    assign(dst, _contiguous(zip("add", dst, scaled, dtype), dst.shape))
+    scaled = row_major(binary("mul", src, scale, dtype), dst.shape)
+    assign(dst, row_major(binary("add", dst, scaled, dtype), dst.shape))
 
 
 def put(storage: np.ndarray, positions: np.ndarray, values: StridedArray) -> None:
     """Write values (row-major over values.shape) to storage[positions[i]], in place."""
     n = numel(values.shape)
     positions = _positions(positions, storage.size, "put")
-    if positions.size != n:
-        raise RuntimeError(f"put: {positions.size} positions for {n} values")
+    check_count("put", positions, n)
     if n == 0:
         return
     if not storage.flags.c_contiguous:
         raise RuntimeError("put: the destination storage must be a contiguous 1-D array")
     if np.may_share_memory(storage, values.storage):  # read all values before writing (as the reference)
-        values = _contiguous(_cast(values, values.storage.dtype), values.shape)
+        values = row_major(_cast(values, values.storage.dtype), values.shape)
     shape, strides, offsets = plan_rows(values.shape, [values])
     gather.scatter_rows(storage, positions, _storage(values), shape, strides, offsets, False)

@@ -9,10 +9,10 @@ Positions for take/scatter_add/put arrive as host numpy arrays (teachgrad comput
 with numpy) and are copied to the GPU here.
 
 This module is the host side of each primitive: it checks the operands, picks the dtype a kernel
-computes in (the same rules as the numba CPU backend, `teachgrad.fastpath.cpu`), coalesces the
-layout (`cuda_layout.coalesce`), allocates the output and launches the kernel:
+computes in and coalesces the layout (`fastpath/routing.py`, shared with the numba CPU backend),
+allocates the output and launches the kernel:
 
-    cuda_elementwise.py  map, zip, comparisons, where, casts, fills
+    cuda_elementwise.py  unary, binary, comparisons, where, casts, fills
     cuda_reduce.py       sum, prod, max, min, argmax, argmin along a dim
     cuda_softmax.py      fused softmax and log-softmax
     cuda_scan.py         cumsum (running sums), one thread per line
@@ -39,8 +39,12 @@ from teachgrad.fastpath import cuda_matmul as matmul_kernels
 from teachgrad.fastpath import cuda_reduce as reduction
 from teachgrad.fastpath import cuda_scan as scan
 from teachgrad.fastpath import cuda_softmax as softmax_kernels
-from teachgrad.fastpath.cuda_layout import MAX_BLOCKS, SIMULATOR, THREADS, blocks_for, coalesce
-from teachgrad.strides import StridedArray, contiguous_strides, numel
+from teachgrad.fastpath.cuda_layout import MAX_BLOCKS, SIMULATOR, THREADS, blocks_for
+from teachgrad.fastpath.routing import (BOOL, FLOAT64, INT64, arithmetic_dtype, check_assign_shapes, check_count,
+                                        check_matmul_shapes, check_op, check_positions, check_same_shape, coalesce,
+                                        empty_line_result, float_result_dtype, is_float, line_layout, one_line,
+                                        reduction_dtype, row_major)
+from teachgrad.strides import StridedArray, numel
 
 if SIMULATOR:
     from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray as DeviceArray
@@ -61,8 +65,6 @@ FLOAT_VALUED = opcodes.FLOAT_VALUED
 BINARY = opcodes.BINARY
 COMPARISONS = opcodes.COMPARISONS
 REDUCTIONS = opcodes.REDUCTIONS
-
-INT64, BOOL, FLOAT64 = np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.float64)
 
 # Reductions: split a line over several blocks (then combine in a second launch) when there are
 # fewer lines than REDUCE_TARGET_BLOCKS and the line is longer than SPLIT_LENGTH elements.
@@ -120,47 +122,6 @@ if SIMULATOR:  # the simulator's arrays hand unknown attributes to a numpy array
 
 # --- helpers ---
 
-def _check_op(table: dict, primitive: str, op: str) -> None:
-    if op not in table:
-        raise ValueError(f"{primitive}: unknown operation {op!r}; known: {', '.join(table)}")
-
-
-def _check_same_shape(primitive: str, *operands: StridedArray) -> None:
-    shape = tuple(operands[0].shape)
-    if any(tuple(o.shape) != shape for o in operands[1:]):
-        listed = " and ".join(str(tuple(o.shape)) for o in operands)
-        raise RuntimeError(f"{primitive}: operands must be broadcast to one shape first, got {listed}")
-
-
-def _is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
-def _wider_float(a: np.dtype, b: np.dtype) -> np.dtype:
-    return a if a.itemsize >= b.itemsize else b
-
-
-def _float_result_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """What a float-valued operation (exp, softmax, ...) computes in: the wider of the input and
-    output floats; float64 when neither is a float."""
-    if _is_float(dtype) and _is_float(out_dtype):
-        return _wider_float(dtype, out_dtype)
-    if _is_float(out_dtype):
-        return out_dtype
-    return dtype if _is_float(dtype) else FLOAT64
-
-
-def _arithmetic_dtype(dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """What binary arithmetic computes in (as Python would, then converted to out_dtype)."""
-    if _is_float(out_dtype):
-        return _wider_float(dtype, out_dtype) if _is_float(dtype) else out_dtype
-    return INT64 if dtype == BOOL else dtype
-
-
-def _contiguous(buffer, shape: tuple) -> StridedArray:
-    return StridedArray(buffer, tuple(shape), contiguous_strides(shape), 0)
-
-
 def _cast(x: StridedArray, out_dtype: np.dtype):
     """x's elements in row-major order as a new device array of out_dtype."""
     n = numel(x.shape)
@@ -175,14 +136,14 @@ def _as(x: StridedArray, dtype: np.dtype) -> StridedArray:
     """x itself when it has this dtype, else a converted contiguous copy."""
     if x.storage.dtype == dtype:
         return x
-    return _contiguous(_cast(x, dtype), x.shape)
+    return row_major(_cast(x, dtype), x.shape)
 
 
 def _finish(buffer, out_dtype: np.dtype):
     """The result in out_dtype (converted on the device when the kernel computed in another dtype)."""
     if buffer.dtype == out_dtype:
         return buffer
-    return _cast(_contiguous(buffer, (buffer.size,)), out_dtype)
+    return _cast(row_major(buffer, (buffer.size,)), out_dtype)
 
 
 def _common(a: StridedArray, b: StridedArray) -> tuple[StridedArray, StridedArray]:
@@ -208,9 +169,7 @@ def _positions(positions: np.ndarray, size: int, primitive: str) -> np.ndarray:
     """positions as a flat int64 host array in [0, size), negative ones counted from the end
     like Python indexing; raises IndexError for any outside [-size, size)."""
     positions = np.ascontiguousarray(positions, dtype=np.int64).reshape(-1)
-    if positions.size and (positions.min() < -size or positions.max() >= size):
-        bad = positions[(positions < -size) | (positions >= size)][0]
-        raise IndexError(f"{primitive}: position {bad} is out of range for storage of size {size}")
+    check_positions(primitive, positions, size)
     return np.where(positions < 0, positions + size, positions)
 
 
@@ -226,9 +185,9 @@ def _compare(op: int, a: StridedArray, b: StridedArray, out_dtype: np.dtype):
     return out
 
 
-def map(op: str, x: StridedArray, out_dtype: np.dtype):
+def unary(op: str, x: StridedArray, out_dtype: np.dtype):
     """Apply the unary function `op` to every element of x."""
-    _check_op(UNARY, "map", op)
+    check_op(UNARY, "unary", op)
     out_dtype = np.dtype(out_dtype)
     if op == "identity":
         return _cast(x, out_dtype)
@@ -236,7 +195,7 @@ def map(op: str, x: StridedArray, out_dtype: np.dtype):
         return _compare(opcodes.NOT, x, x, out_dtype)
     dtype = x.storage.dtype
     if op in FLOAT_VALUED:
-        compute = _float_result_dtype(dtype, out_dtype)
+        compute = float_result_dtype(dtype, out_dtype)
     else:
         compute = INT64 if dtype == BOOL else dtype
     x = _as(x, compute)
@@ -244,34 +203,34 @@ def map(op: str, x: StridedArray, out_dtype: np.dtype):
     out = empty(n, out_dtype)  # the kernel converts each result to out's dtype as it stores it
     if n:
         shape, (strides,) = coalesce(tuple(x.shape), tuple(x.strides))
-        elementwise.map_kernel[blocks_for(n), THREADS](UNARY[op], x.storage, out, shape, strides, x.offset)
+        elementwise.unary_kernel[blocks_for(n), THREADS](UNARY[op], x.storage, out, shape, strides, x.offset)
     return out
 
 
-def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype):
+def binary(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype):
     """Apply the binary function `op` to matching elements of a and b (same shape)."""
-    _check_op(BINARY, "zip", op)
-    _check_same_shape("zip", a, b)
+    check_op(BINARY, "binary", op)
+    check_same_shape("binary", a, b)
     out_dtype = np.dtype(out_dtype)
     a, b = _common(a, b)
     if op in COMPARISONS:
         return _compare(BINARY[op], a, b, out_dtype)
-    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
-    if op == "pow" and not _is_float(compute):  # integer powers as the reference: via Python-like floats
+    compute = arithmetic_dtype(a.storage.dtype, out_dtype)
+    if op == "pow" and not is_float(compute):  # integer powers as the reference: via Python-like floats
         compute = FLOAT64
     a, b = _as(a, compute), _as(b, compute)
     n = numel(a.shape)
     out = empty(n, out_dtype)
     if n:
         shape, (a_strides, b_strides) = coalesce(tuple(a.shape), tuple(a.strides), tuple(b.strides))
-        elementwise.zip_kernel[blocks_for(n), THREADS](BINARY[op], a.storage, b.storage, out, shape, a_strides, a.offset,
-                                                       b_strides, b.offset)
+        elementwise.binary_kernel[blocks_for(n), THREADS](BINARY[op], a.storage, b.storage, out, shape, a_strides,
+                                                          a.offset, b_strides, b.offset)
     return out
 
 
 def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dtype):
     """Pick a's element where cond is true, else b's (all three of one shape)."""
-    _check_same_shape("where", cond, a, b)
+    check_same_shape("where", cond, a, b)
     out_dtype = np.dtype(out_dtype)
     n = numel(a.shape)
     out = empty(n, out_dtype)
@@ -285,41 +244,31 @@ def where(cond: StridedArray, a: StridedArray, b: StridedArray, out_dtype: np.dt
 
 # --- reductions and softmax ---
 
-def _reduction_dtype(op: str, dtype: np.dtype, out_dtype: np.dtype) -> np.dtype:
-    """What a reduction accumulates in: sums and products of integers and bools in int64; sums
-    of floats in float64 (the kernels convert as they add: see `cuda_reduce`), products of floats
-    in the wider of the input and output floats; max/min/arg in x's dtype (bool: int64)."""
-    if op in ("sum", "prod"):
-        if not _is_float(dtype):
-            return INT64
-        if op == "sum":
-            return FLOAT64
-        return _wider_float(dtype, out_dtype) if _is_float(out_dtype) else dtype
-    return INT64 if dtype == BOOL else dtype
-
-
 def _without(values: tuple, dim: int) -> tuple:
     return tuple(values[:dim]) + tuple(values[dim + 1:])
 
 
+def _kept(shape: tuple, strides: tuple, dim: int) -> tuple[tuple, tuple]:
+    """Shape and strides of the dims other than `dim`, coalesced: the layout of the lines along `dim`."""
+    kept_shape, (kept_strides,) = coalesce(_without(shape, dim), _without(strides, dim))
+    return kept_shape, kept_strides
+
+
 def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype):
     """Reduce x along `dim`; the result has x's shape with size 1 at `dim`."""
-    _check_op(REDUCTIONS, "reduce", op)
+    check_op(REDUCTIONS, "reduce", op)
     out_dtype = np.dtype(out_dtype)
-    if len(x.shape) == 0:  # a 0-d tensor is its own reduction
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
+    x, dim = one_line(x, dim)
     size = x.shape[dim]
     n_out = numel(_without(x.shape, dim))
     if n_out == 0:
         return empty(0, out_dtype)
     if size == 0:
-        if op in ("max", "min"):
-            raise IndexError(f"reduce {op}: dimension {dim} has size 0, so there is no {op} to take")
-        return full(n_out, {"sum": 0, "prod": 1, "argmax": 0, "argmin": 0}[op], out_dtype)
-    accumulate = _reduction_dtype(op, x.storage.dtype, out_dtype)
-    if not (op == "sum" and _is_float(x.storage.dtype)):  # float sums read x as it is
+        return full(n_out, empty_line_result(op, dim), out_dtype)
+    accumulate = reduction_dtype(op, x.storage.dtype, out_dtype)
+    if not (op == "sum" and is_float(x.storage.dtype)):  # float sums read x as it is
         x = _as(x, accumulate)
-    kept_shape, (kept_strides,) = coalesce(_without(x.shape, dim), _without(x.strides, dim))
+    kept_shape, kept_strides = _kept(x.shape, x.strides, dim)
     step = x.strides[dim]
     code, zero = REDUCTIONS[op], accumulate.type(0)
     values, indices = empty(n_out, accumulate), empty(n_out, INT64)
@@ -348,28 +297,16 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype):
     return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
 
 
-def _lines(x: StridedArray, dim: int) -> tuple:
-    """How softmax and cumsum walk the lines of x along `dim` (a 0-d x is one line of one
-    element): (x, size and stride of `dim`, elements after it, the kept dims' coalesced shape
-    and strides)."""
-    if len(x.shape) == 0:
-        x, dim = StridedArray(x.storage, (1,), (0,), x.offset), 0
-    size, step = x.shape[dim], x.strides[dim]
-    after = numel(x.shape[dim + 1:])
-    kept_shape, (kept_strides,) = coalesce(_without(x.shape, dim), _without(x.strides, dim))
-    return x, size, step, after, kept_shape, kept_strides
-
-
 def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype):
     """Softmax (or log-softmax) along `dim`, shifted by the line maximum so exp cannot overflow."""
     out_dtype = np.dtype(out_dtype)
-    compute = _float_result_dtype(x.storage.dtype, out_dtype)
+    compute = float_result_dtype(x.storage.dtype, out_dtype)
     x = _as(x, compute)
     n = numel(x.shape)
     out = empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    x, size, step, after, kept_shape, kept_strides = _lines(x, dim)
+    x, size, step, after, kept_shape, kept_strides, _ = line_layout(x, dim, _kept)
     softmax_kernels.softmax_kernel[min(n // size, MAX_BLOCKS), THREADS](
         x.storage, out, kept_shape, kept_strides, x.offset, size, step, after, bool(log))
     return _finish(out, out_dtype)
@@ -378,14 +315,14 @@ def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype):
 def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype):
     """Running sum along `dim`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (x's shape)."""
     out_dtype = np.dtype(out_dtype)
-    compute = _arithmetic_dtype(x.storage.dtype, out_dtype)
+    compute = arithmetic_dtype(x.storage.dtype, out_dtype)
     x = _as(x, compute)
     n = numel(x.shape)
     out = empty(n, compute)
     if n == 0:
         return _finish(out, out_dtype)
-    x, size, step, after, kept_shape, kept_strides = _lines(x, dim)
-    zero = FLOAT64.type(0) if _is_float(compute) else compute.type(0)  # the running totals' dtype
+    x, size, step, after, kept_shape, kept_strides, _ = line_layout(x, dim, _kept)
+    zero = FLOAT64.type(0) if is_float(compute) else compute.type(0)  # the running totals' dtype
     scan.cumsum_kernel[blocks_for(n // size), THREADS](x.storage, out, kept_shape, kept_strides, x.offset, size, step,
                                                        after, zero)
     return _finish(out, out_dtype)
@@ -396,11 +333,9 @@ def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype):
 def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype):
     """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
     out_dtype = np.dtype(out_dtype)
-    if len(a.shape) < 2 or len(b.shape) < 2 or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
-                           f"(expected (*batch, n, k) and (*batch, k, m))")
+    check_matmul_shapes(a, b)
     a, b = _common(a, b)
-    compute = _arithmetic_dtype(a.storage.dtype, out_dtype)
+    compute = arithmetic_dtype(a.storage.dtype, out_dtype)
     a, b = _as(a, compute), _as(b, compute)
     *batch, n, k = a.shape
     m = b.shape[-1]
@@ -436,9 +371,8 @@ def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtyp
     out_dtype = np.dtype(out_dtype)
     n = numel(values.shape)
     positions = _positions(positions, size, "scatter_add")
-    if positions.size != n:
-        raise RuntimeError(f"scatter_add: {positions.size} positions for {n} values")
-    accumulate = out_dtype if _is_float(out_dtype) else INT64  # bool: count, then convert
+    check_count("scatter_add", positions, n)
+    accumulate = out_dtype if is_float(out_dtype) else INT64  # bool: count, then convert
     out = full(size, 0, accumulate)
     if n:
         values = _as(values, accumulate)
@@ -450,25 +384,24 @@ def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtyp
 
 def assign(dst: StridedArray, src: StridedArray) -> None:
     """Write src's elements into dst's storage at dst's layout (in place; same shapes)."""
-    if tuple(dst.shape) != tuple(src.shape):
-        raise RuntimeError(f"assign: shapes {tuple(dst.shape)} and {tuple(src.shape)} differ")
+    check_assign_shapes(dst, src)
     n = numel(dst.shape)
     if n == 0:
         return
     if _overlap(dst.storage, src.storage):  # read all of src before writing (as the reference)
-        src = _contiguous(_cast(src, src.storage.dtype), src.shape)
+        src = row_major(_cast(src, src.storage.dtype), src.shape)
     shape, (dst_strides, src_strides) = coalesce(tuple(dst.shape), tuple(dst.strides), tuple(src.strides))
     gather.assign_kernel[blocks_for(n), THREADS](dst.storage, src.storage, n, shape, dst_strides, dst.offset,
                                                  src_strides, src.offset)
 
 
 def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
-    """dst += alpha * src, in place: the kernels of zip("mul"), zip("add") and assign, as the
+    """dst += alpha * src, in place: the kernels of binary("mul"), binary("add") and assign, as the
     reference computes it (each result rounded to dst's dtype)."""
     dtype = dst.storage.dtype
     scale = StridedArray(full(1, alpha, dtype), dst.shape, (0,) * len(dst.shape), 0)
-    scaled = _contiguous(zip("mul", src, scale, dtype), dst.shape)
-    assign(dst, _contiguous(zip("add", dst, scaled, dtype), dst.shape))
+    scaled = row_major(binary("mul", src, scale, dtype), dst.shape)
+    assign(dst, row_major(binary("add", dst, scaled, dtype), dst.shape))
 
 
 def put(storage, positions: np.ndarray, values: StridedArray) -> None:
@@ -479,12 +412,11 @@ def put(storage, positions: np.ndarray, values: StridedArray) -> None:
     """
     positions = _positions(positions, storage.size, "put")
     n = numel(values.shape)
-    if positions.size != n:
-        raise RuntimeError(f"put: {positions.size} positions for {n} values")
+    check_count("put", positions, n)
     if n == 0:
         return
     if _overlap(storage, values.storage):
-        values = _contiguous(_cast(values, values.storage.dtype), values.shape)
+        values = row_major(_cast(values, values.storage.dtype), values.shape)
     shape, (strides,) = coalesce(tuple(values.shape), tuple(values.strides))
     gather.put_kernel[blocks_for(n), THREADS](storage, from_host(positions), values.storage, shape, strides,
                                               values.offset)

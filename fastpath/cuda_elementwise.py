@@ -1,4 +1,4 @@
-"""Elementwise CUDA kernels: map (unary), zip (binary), comparisons, where, casts and fills.
+"""Elementwise CUDA kernels: unary and binary operations, comparisons, where, casts and fills.
 
 Each kernel is a grid-stride loop (see `cuda_layout`): thread t handles elements t, t + T,
 t + 2T, ... (T threads in the grid), finds each operand's element with `position` and writes
@@ -185,14 +185,14 @@ def _compare(op, a, b):
 # --- the kernels ---
 
 @cuda.jit(cache=True)
-def map_kernel(op, x, out, shape, strides, offset):
+def unary_kernel(op, x, out, shape, strides, offset):
     """out[i] = op(x[i])."""
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         _store_unary(op, x[position(i, shape, strides, offset)], out, i)
 
 
 @cuda.jit(cache=True)
-def zip_kernel(op, a, b, out, shape, a_strides, a_offset, b_strides, b_offset):
+def binary_kernel(op, a, b, out, shape, a_strides, a_offset, b_strides, b_offset):
     """out[i] = op(a[i], b[i])."""
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         left = a[position(i, shape, a_strides, a_offset)]

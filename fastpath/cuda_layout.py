@@ -12,8 +12,8 @@ so any grid size covers any n: the launch size is a tuning choice, never a corre
 Index math. Thread i works on the i-th element in row-major order and finds it in each operand's
 storage with `position(i, shape, strides, offset)`: the reference backend's `position` run
 backwards from a flat index (divide by each size from the last dim). Integer division is slow on
-a GPU, so the host first *coalesces* the layout: dims of size 1 are dropped and neighbouring dims
-that every operand walks contiguously are merged. A contiguous tensor, or a tensor plus a number,
+a GPU, so the host first *coalesces* the layout (`routing.coalesce`): dims of size 1 are
+dropped and neighbouring dims that every operand walks contiguously are merged. A contiguous tensor, or a tensor plus a number,
 becomes one dim and needs no division at all; (S, S) + (S, 1) becomes two dims, one division.
 Shapes and strides travel to the kernel as tuples (kernel parameters, no copy to the GPU); numba
 compiles a kernel once per dtype and number of dims.
@@ -41,32 +41,6 @@ MAX_BLOCKS = 2 if SIMULATOR else 4096
 def blocks_for(n: int, threads: int = THREADS) -> int:
     """Blocks for a grid-stride loop over n items: enough to give every thread one, capped."""
     return max(1, min(-(-n // threads), MAX_BLOCKS))
-
-
-def coalesce(shape: tuple, *strides_list: tuple) -> tuple[tuple, list[tuple]]:
-    """(shape, [strides of each operand]) with size-1 dims dropped and mergeable dims merged.
-
-    Dims d and d + 1 merge when, in every operand, stepping once along d is the same as stepping
-    shape[d + 1] times along d + 1 (strides[d] == strides[d + 1] * shape[d + 1]): then walking
-    both in row-major order is walking one dim of size shape[d] * shape[d + 1]. The result keeps
-    the row-major order of the elements and has at least one dim.
-    """
-    kept = [d for d, size in enumerate(shape) if size != 1]
-    if not kept:
-        return (1,), [(0,) for _ in strides_list]
-    out_shape = [shape[kept[0]]]
-    out_strides = [[strides[kept[0]]] for strides in strides_list]
-    for d in kept[1:]:
-        size = shape[d]
-        if all(merged[-1] == strides[d] * size for merged, strides in zip(out_strides, strides_list)):
-            out_shape[-1] *= size
-            for merged, strides in zip(out_strides, strides_list):
-                merged[-1] = strides[d]
-        else:
-            out_shape.append(size)
-            for merged, strides in zip(out_strides, strides_list):
-                merged.append(strides[d])
-    return tuple(out_shape), [tuple(merged) for merged in out_strides]
 
 
 @cuda.jit(device=True)

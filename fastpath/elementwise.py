@@ -1,4 +1,4 @@
-"""Elementwise kernels: map (unary), zip (binary), comparisons, where and casts, compiled.
+"""Elementwise kernels: unary and binary operations, comparisons, where and casts, compiled.
 
 What makes them fast, for a reader coming from `teachgrad/backends/reference.py`:
 
@@ -14,7 +14,7 @@ What makes them fast, for a reader coming from `teachgrad/backends/reference.py`
 3. The operation is an integer code, chosen *outside* the loops: `if op == ADD: for j ...`.
    A branch inside the loop would run per element and stop vectorisation (measured: 3.7x
    slower); a separate compiled function per operation would multiply compile time.
-4. One compiled function per dtype serves every map, zip and where operation
+4. One compiled function per dtype serves every unary, binary and where operation
    (`elementwise_rows`), one more every comparison (`compare_rows`). Compiling costs about a
    second per function, mostly fixed cost, so few large functions compile much faster than many
    small ones; running them costs the same.
@@ -441,8 +441,8 @@ def flat_compare_parallel(op, x, y, out, chunks):
 @njit(cache=True, error_model="numpy")
 def add_scaled_rows(dst, src, alpha, lo, hi):
     """dst[i] += alpha * src[i] for i in [lo, hi), whole buffers of one dtype; alpha is first
-    converted to that dtype and each operation rounds to it, exactly as zip("mul") then
-    zip("add") would."""
+    converted to that dtype and each operation rounds to it, exactly as binary("mul") then
+    binary("add") would."""
     scale = dst.dtype.type(alpha)
     for i in range(lo, hi):
         dst[i] = dst[i] + scale * src[i]

@@ -26,7 +26,7 @@ BLIS and OpenBLAS):
 Threads: the rows of the output (and the matrices of a batch) are split among threads; each
 packs its own blocks. Batched inputs are (*batch, n, k) @ (*batch, k, m), one offset per
 matrix of the batch. Nothing here calls numpy's BLAS: mixing OpenBLAS threads and Numba's
-threads in one process costs about 8 ms per switch (PERFORMANCE.md).
+threads in one process costs about 8 ms per switch (docs/performance.md, "Measuring on this machine").
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ switch on these same codes; `cpu.py` and `cuda.py` translate the primitive's op 
 tables below (the names are those of `teachgrad.backends.reference`).
 """
 
-# Unary (map); "identity" is a cast and has no code:
+# Unary (the `unary` primitive); "identity" is a cast and has no code:
 NEG, EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, ABS, SIGN, GELU, ERF = range(13)
-# Binary arithmetic (zip), then where (three operands, CPU kernels only):
+# Binary arithmetic (the `binary` primitive), then where (three operands, CPU kernels only):
 ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE = range(13, 21)
 # Comparisons and logic: the result is bool. NOT reads only its first operand.
 EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, NOT = range(9)

@@ -34,9 +34,9 @@ def _warm_dtype(dtype, shape: tuple) -> None:
     for layout in (x, _transposed(x)):  # whole buffers (the flat kernels), and a layout to walk
         for op in cpu.UNARY:
             out = dtype if op not in cpu.FLOAT_VALUED or np.dtype(dtype).kind == "f" else np.float32
-            cpu.map(op, layout, np.bool_ if op == "logical_not" else out)
+            cpu.unary(op, layout, np.bool_ if op == "logical_not" else out)
         for op in cpu.BINARY:
-            cpu.zip(op, layout, layout, np.bool_ if op in cpu.COMPARISONS else dtype)
+            cpu.binary(op, layout, layout, np.bool_ if op in cpu.COMPARISONS else dtype)
         condition = _array(shape, np.bool_)
         cpu.where(condition if layout is x else _transposed(condition), layout, layout, dtype)
     for op in cpu.REDUCTIONS:
@@ -62,7 +62,7 @@ def warmup(verbose: bool = False) -> float:
         if np.dtype(dtype) in cpu.THREADED_DTYPES:
             _warm_dtype(dtype, (side, side))
         for source in DTYPES:  # every conversion
-            cpu.map("identity", _array((2, 2), source), dtype)
+            cpu.unary("identity", _array((2, 2), source), dtype)
         small, large = _array((5, 5), dtype), _array((130, 130), dtype)
         cpu.matmul(small, small, dtype)
         rows, columns = _array((4, 40), dtype), _array((40, 40), dtype)  # `matmul_small`, both loop orders

@@ -44,6 +44,8 @@ import numba
 import numpy as np
 from numba import njit
 
+from teachgrad.fastpath.routing import coalesce
+
 # Elements per block of a row: scratch buffers of this size stay in the L1 cache.
 BLOCK = 1024
 # Rows gathered together when an operand is strided along the row (a transposed operand).
@@ -59,30 +61,6 @@ TILE_WIDTH = BLOCK + 16
 PARALLEL_THRESHOLD = 1 << 14
 
 
-def coalesce(shape: Sequence[int], strides: Sequence[Sequence[int]]) -> tuple[list[int], list[list[int]]]:
-    """Drop size-1 dimensions and merge neighbours every operand steps through evenly.
-
-    The output is row-major contiguous, so it can always merge; an input can when its outer
-    stride equals inner stride times inner size. At least one dimension is kept (0-d -> (1,)).
-    """
-    merged_shape: list[int] = []
-    merged_strides: list[list[int]] = [[] for _ in strides]
-    for d, size in enumerate(shape):
-        if size == 1:
-            continue
-        if merged_shape and all(m[-1] == s[d] * size for m, s in zip(merged_strides, strides)):
-            merged_shape[-1] *= size
-            for m, s in zip(merged_strides, strides):
-                m[-1] = s[d]
-        else:
-            merged_shape.append(size)
-            for m, s in zip(merged_strides, strides):
-                m.append(s[d])
-    if not merged_shape:
-        return [1], [[0] for _ in strides]
-    return merged_shape, merged_strides
-
-
 _PLANS: dict = {}  # layouts repeat from call to call (same shapes every training step)
 
 
@@ -95,7 +73,7 @@ def plan_rows(shape: Sequence[int], operands: Sequence) -> tuple[np.ndarray, np.
     key = (tuple(shape), *[(tuple(op.strides), op.offset) for op in operands])
     plan = _PLANS.get(key)
     if plan is None:
-        merged_shape, merged_strides = coalesce(shape, [op.strides for op in operands])
+        merged_shape, merged_strides = coalesce(shape, *[op.strides for op in operands])
         plan = (
             np.array(merged_shape, dtype=np.int64),
             np.array(merged_strides, dtype=np.int64),
@@ -114,7 +92,7 @@ def plan_kept(shape: Sequence[int], strides: Sequence[int], dim: int) -> tuple[n
     plan = _PLANS.get(key)
     if plan is None:
         kept = [d for d in range(len(shape)) if d != dim]
-        merged_shape, (merged_strides,) = coalesce([shape[d] for d in kept], [[strides[d] for d in kept]])
+        merged_shape, (merged_strides,) = coalesce(tuple(shape[d] for d in kept), tuple(strides[d] for d in kept))
         plan = np.array(merged_shape, dtype=np.int64), np.array(merged_strides, dtype=np.int64)
         if len(_PLANS) >= 4096:
             _PLANS.clear()

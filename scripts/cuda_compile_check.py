@@ -80,11 +80,12 @@ def signatures():
         shape = layout(ndim)
         for name, t in DTYPES.items():
             arr = array(t)
-            if name != "bool":  # map/zip compute in float or int64 (bool is converted first)
-                yield f"map {name} {ndim}d", cuda_elementwise.map_kernel, (INT, arr, arr, shape, shape, INT)
-                yield f"zip {name} {ndim}d", cuda_elementwise.zip_kernel, (INT, arr, arr, arr, shape, shape, INT, shape, INT)
+            if name != "bool":  # unary/binary compute in float or int64 (bool is converted first)
+                yield f"unary {name} {ndim}d", cuda_elementwise.unary_kernel, (INT, arr, arr, shape, shape, INT)
+                yield (f"binary {name} {ndim}d", cuda_elementwise.binary_kernel,
+                       (INT, arr, arr, arr, shape, shape, INT, shape, INT))
                 for out in ("float32", "float64", "int64", "bool"):  # results stored into another dtype
-                    yield (f"map {name}->{out} {ndim}d", cuda_elementwise.map_kernel,
+                    yield (f"unary {name}->{out} {ndim}d", cuda_elementwise.unary_kernel,
                            (INT, arr, array(DTYPES[out]), shape, shape, INT))
             for out_name, out in DTYPES.items():
                 yield (f"compare {name}->{out_name} {ndim}d", cuda_elementwise.compare_kernel,

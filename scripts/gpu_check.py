@@ -150,14 +150,14 @@ def check_realistic_sizes(sizes: dict, rng: np.random.Generator) -> tuple[list[l
              "relu": (lambda t: t.relu(), lambda x: np.maximum(x, 0), ta, a), "abs": (lambda t: t.abs(), np.abs, ta, a),
              "sign": (lambda t: t.sign(), np.sign, ta, a)}
     for name, (method, reference, tensor, array) in unary.items():
-        record(f"map {name} (transposed view)", method(tensor.t()), reference(array.T.astype(np.float64)))
+        record(f"unary {name} (transposed view)", method(tensor.t()), reference(array.T.astype(np.float64)))
     binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "maximum": np.maximum,
               "minimum": np.minimum}
     for name, reference in binary.items():
         got = {"add": ta + tb, "sub": ta - tb, "mul": ta * tb, "div": ta / tb, "maximum": ta.maximum(tb),
                "minimum": ta.minimum(tb)}[name]
-        record(f"zip {name} (n, n) with (n, 1)", got, reference(a.astype(np.float64), b))
-    record("zip pow", tp ** tb.abs(), np.power(positive.astype(np.float64), np.abs(b)))
+        record(f"binary {name} (n, n) with (n, 1)", got, reference(a.astype(np.float64), b))
+    record("binary pow", tp ** tb.abs(), np.power(positive.astype(np.float64), np.abs(b)))
     record("compare gt", ta > tb, a > b, exact=True)
     record("where", tg.where(ta > 0, ta, tb), np.where(a > 0, a, b), exact=True)
 

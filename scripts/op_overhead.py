@@ -17,7 +17,7 @@ from teachgrad.autograd.function import Node
 from teachgrad.fastpath import cpu, elementwise
 from teachgrad.functions import elementwise as ew
 from teachgrad.functions.broadcast import describe, promote
-from teachgrad.functions.dispatch import kernels, run_zip
+from teachgrad.functions.dispatch import kernels, run_binary
 
 
 def microseconds(fn, calls: int = 20_000) -> float:
@@ -38,10 +38,10 @@ def main() -> None:
         "Node, unrecorded": lambda: Node(ew.Add, (plain, b), False),
         "describe x2": lambda: (describe(a), describe(b)),
         "promote": lambda: promote(a, b),
-        "run_zip (dispatch + backend + result tensor)": lambda: run_zip("add", plain, b),
+        "run_binary (dispatch + backend + result tensor)": lambda: run_binary("add", plain, b),
         "StridedArray x2": lambda: (plain._strided(), b._strided()),
         "kernels()": lambda: kernels(plain, b),
-        "numba backend zip": lambda: cpu.zip("add", sa, sb, np.dtype(np.float32)),
+        "numba backend binary": lambda: cpu.binary("add", sa, sb, np.dtype(np.float32)),
         "flat_rows kernel alone": lambda: elementwise.flat_rows(elementwise.ADD, sa.storage, sb.storage, unused,
                                                                 buffer, 0, 1000),
         "result tensor (_from_buffer)": lambda: plain._from_buffer(buffer, plain.shape, tg.float32),

@@ -18,6 +18,7 @@ NaN must be NaN in the same places; infinities must match exactly.
 
 from __future__ import annotations
 
+import builtins
 import os
 import subprocess
 import sys
@@ -126,23 +127,30 @@ def test_backend_has_the_reference_operation_names():
 
 
 def test_backend_exposes_every_primitive():
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
+    for name in ("unary", "binary", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
                  "add_scaled"):
         assert callable(getattr(cpu, name))
 
 
-@pytest.mark.parametrize("primitive", ["map", "zip", "reduce"])
+@pytest.mark.parametrize("backend", [reference, cpu], ids=["reference", "numba"])
+def test_backend_names_hide_no_python_builtin(backend):
+    # a primitive named `map` or `zip` would hide the builtin everywhere in the backend's module
+    hiding = [name for name in vars(backend) if not name.startswith("__") and hasattr(builtins, name)]
+    assert hiding == []
+
+
+@pytest.mark.parametrize("primitive", ["unary", "binary", "reduce"])
 def test_unknown_operation_is_a_clear_error(primitive):
     x = StridedArray(np.zeros(2, F32), (2,), (1,), 0)
-    call = {"map": lambda: cpu.map("cube", x, F32), "zip": lambda: cpu.zip("cube", x, x, F32),
+    call = {"unary": lambda: cpu.unary("cube", x, F32), "binary": lambda: cpu.binary("cube", x, x, F32),
             "reduce": lambda: cpu.reduce("cube", x, 0, F32)}[primitive]
     with pytest.raises(ValueError, match="unknown operation 'cube'"):
         call()
 
 
-# --- map ---
+# --- unary ---
 
-def map_cases():
+def unary_cases():
     for dtype in DTYPES:
         for op in reference.UNARY:
             if op == "identity":
@@ -159,33 +167,33 @@ def map_cases():
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("op,dtype,out", list(map_cases()))
-def test_map_matches_reference(op, dtype, out, layout, rng):
+@pytest.mark.parametrize("op,dtype,out", list(unary_cases()))
+def test_unary_matches_reference(op, dtype, out, layout, rng):
     x = make(rng, dtype, layout, special=True)
     if op in ("sin", "cos"):  # the reference's math.sin raises on infinities (see the report)
         x = StridedArray(np.where(np.isinf(x.storage), 0, x.storage).astype(dtype), x.shape, x.strides, x.offset)
-    assert_same(cpu.map(op, x, out), reference.map(op, x, out))
+    assert_same(cpu.unary(op, x, out), reference.unary(op, x, out))
 
 
 @pytest.mark.parametrize("source", DTYPES)
 @pytest.mark.parametrize("target", DTYPES)
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "broadcast", "scalar"])
-def test_map_identity_converts_like_reference(source, target, layout, rng):
+def test_unary_identity_converts_like_reference(source, target, layout, rng):
     x = make(rng, source, layout)  # finite values: NaN has no integer value
-    assert_same(cpu.map("identity", x, target), reference.map("identity", x, target))
+    assert_same(cpu.unary("identity", x, target), reference.unary("identity", x, target))
 
 
 @pytest.mark.parametrize("op", ["relu", "exp", "neg", "identity"])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-def test_map_above_parallel_threshold_matches_numpy(op, layout, rng):
+def test_unary_above_parallel_threshold_matches_numpy(op, layout, rng):
     x = make(rng, F32, layout, shape=(BIG, BIG))
     want = {"relu": lambda a: np.where(a > 0, a, a * 0), "exp": np.exp, "neg": np.negative, "identity": np.copy}[op](dense(x))
-    assert_same(cpu.map(op, x, F32), want.reshape(-1))
+    assert_same(cpu.unary(op, x, F32), want.reshape(-1))
 
 
-# --- zip ---
+# --- binary ---
 
-def zip_cases():
+def binary_cases():
     for dtype in DTYPES:
         for op in reference.BINARY:
             if op in cpu.COMPARISONS:
@@ -197,8 +205,8 @@ def zip_cases():
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast", "empty", "scalar", "mixed"])
-@pytest.mark.parametrize("op,dtype,out", list(zip_cases()))
-def test_zip_matches_reference(op, dtype, out, layout, rng):
+@pytest.mark.parametrize("op,dtype,out", list(binary_cases()))
+def test_binary_matches_reference(op, dtype, out, layout, rng):
     if layout == "mixed":  # (2, 3, 4) op (3, 1) broadcast: stride 0 along the last dimension
         a = make(rng, dtype, "transposed", special=True)
         column = random_values(rng, 3, dtype, special=True)
@@ -207,27 +215,27 @@ def test_zip_matches_reference(op, dtype, out, layout, rng):
         a, b = make(rng, dtype, layout, special=True), make(rng, dtype, layout, special=True)
     if op == "pow" and dtype == I64:  # integer powers: non-negative exponents (as PyTorch requires)
         b = StridedArray(np.abs(b.storage), b.shape, b.strides, b.offset)
-    assert_same(cpu.zip(op, a, b, out), reference.zip(op, a, b, out))
+    assert_same(cpu.binary(op, a, b, out), reference.binary(op, a, b, out))
 
 
-def test_zip_follows_ieee_division_and_nan_rules():
+def test_binary_follows_ieee_division_and_nan_rules():
     a = StridedArray(np.array([1.0, -1.0, 0.0, np.nan, 2.0, np.nan, 1.0], F64), (7,), (1,), 0)
     b = StridedArray(np.array([0.0, 0.0, 0.0, 1.0, -0.0, 3.0, np.nan], F64), (7,), (1,), 0)
     for op in ("div", "maximum", "minimum", "pow"):
-        assert_same(cpu.zip(op, a, b, F64), reference.zip(op, a, b, F64))
+        assert_same(cpu.binary(op, a, b, F64), reference.binary(op, a, b, F64))
 
 
 def test_integer_division_by_zero_gives_inf_and_nan():
     a = StridedArray(np.array([3, -3, 0], I64), (3,), (1,), 0)
     b = StridedArray(np.zeros(3, I64), (3,), (1,), 0)
-    got = cpu.zip("div", a, b, F32)
-    assert_same(got, reference.zip("div", a, b, F32))
+    got = cpu.binary("div", a, b, F32)
+    assert_same(got, reference.binary("div", a, b, F32))
     assert got[0] == np.inf and got[1] == -np.inf and np.isnan(got[2])
 
 
 @pytest.mark.parametrize("op", ["add", "mul", "gt", "maximum"])
 @pytest.mark.parametrize("case", ["same_shape", "broadcast_column", "transposed"])
-def test_zip_above_parallel_threshold_matches_numpy(op, case, rng):
+def test_binary_above_parallel_threshold_matches_numpy(op, case, rng):
     a = make(rng, F32, "transposed" if case == "transposed" else "contiguous", shape=(BIG, BIG))
     if case == "broadcast_column":
         b = StridedArray(random_values(rng, BIG, F32), (BIG, BIG), (1, 0), 0)
@@ -235,14 +243,14 @@ def test_zip_above_parallel_threshold_matches_numpy(op, case, rng):
         b = make(rng, F32, "contiguous", shape=(BIG, BIG))
     fn = {"add": np.add, "mul": np.multiply, "gt": np.greater, "maximum": np.maximum}[op]
     want = fn(dense(a), dense(b)).reshape(-1)
-    assert_same(cpu.zip(op, a, b, want.dtype), want)
+    assert_same(cpu.binary(op, a, b, want.dtype), want)
 
 
-def test_zip_rejects_operands_of_different_shapes():
+def test_binary_rejects_operands_of_different_shapes():
     a = StridedArray(np.zeros(6, F32), (2, 3), (3, 1), 0)
     b = StridedArray(np.zeros(3, F32), (3,), (1,), 0)
     with pytest.raises(RuntimeError, match=r"\(2, 3\) and \(3,\)"):
-        cpu.zip("add", a, b, F32)
+        cpu.binary("add", a, b, F32)
 
 
 # --- where ---
@@ -603,7 +611,7 @@ def test_add_scaled_matches_reference(dtype, layout, contiguous_dst, rng):
 
 
 def test_add_scaled_rounds_like_a_product_then_a_sum_in_float32(rng):
-    """The whole-buffer kernel computes in the buffers' dtype, as zip("mul") then zip("add")."""
+    """The whole-buffer kernel computes in the buffers' dtype, as binary("mul") then binary("add")."""
     dst, src = add_scaled_case(rng, F32, "contiguous", contiguous_dst=True)
     want = dst.storage + (np.float32(0.1) * src.storage).astype(F32)
     cpu.add_scaled(dst, src, 0.1)

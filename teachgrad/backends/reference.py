@@ -7,8 +7,8 @@ numbers (`storage.tolist()`), computed in Python, and written once into the resu
 
 The primitives (every backend implements exactly these, with these signatures):
 
-    map(op, x, out_dtype)                 out[i] = f(x[i])                 ops: UNARY
-    zip(op, a, b, out_dtype)              out[i] = f(a[i], b[i])           ops: BINARY
+    unary(op, x, out_dtype)               out[i] = f(x[i])                 ops: UNARY
+    binary(op, a, b, out_dtype)           out[i] = f(a[i], b[i])           ops: BINARY
     where(cond, a, b, out_dtype)          out[i] = a[i] if cond[i] else b[i]
     reduce(op, x, dim, out_dtype)         reduce x along dim to size 1     ops: REDUCTIONS
     matmul(a, b, out_dtype)               (*batch, n, k) @ (*batch, k, m) -> (*batch, n, m)
@@ -21,8 +21,18 @@ The primitives (every backend implements exactly these, with these signatures):
     add_scaled(dst, src, alpha)           dst += alpha * src, in place (BLAS's axpy; same shapes and dtype)
     put(storage, positions, values)       storage[positions[i]] = values[i], in place
 
-Callers prepare the operands: `zip` and `where` receive operands already broadcast to one shape
+Callers prepare the operands: `binary` and `where` receive operands already broadcast to one shape
 (broadcast dimensions have stride 0), with the same dtype (promotion happens before the kernel).
+
+The elementwise primitives are named for how many operands the operation takes, `unary` and
+`binary`, as the tables of operations they apply (UNARY, BINARY) are. (MiniTorch calls them `map`
+and `zip`; here those names would hide Python's builtins `map` and `zip` inside every backend
+module, and a reader would meet `builtins.zip` wherever the real one is needed.)
+
+In pdb, typing a variable's name shows its value unless the name is one of pdb's one-letter
+commands (a, b, c, d, h, j, l, n, p, q, r, s, u, w): the loops here name their variables so
+that none is, except the operands `a` and `b` of the primitives' signatures, shared by every
+backend: show those with `p a` and `p b`.
 """
 
 from __future__ import annotations
@@ -83,19 +93,19 @@ def _erf_gelu(x: float) -> float:
     return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def _div(a, b):
-    if b != 0:
-        return a / b
-    if a != a or a == 0:
+def _div(x, y):
+    if y != 0:
+        return x / y
+    if x != x or x == 0:
         return NAN
-    return math.copysign(INF, a) * math.copysign(1.0, b)
+    return math.copysign(INF, x) * math.copysign(1.0, y)
 
 
-def _pow(a, b):
-    if isinstance(a, int) and isinstance(b, int) and b >= 0:
-        return pow(a, b, 2**64)  # int64 keeps the low 64 bits only (wrap_int64 then gives the sign)
+def _pow(x, y):
+    if isinstance(x, int) and isinstance(y, int) and y >= 0:
+        return pow(x, y, 2**64)  # int64 keeps the low 64 bits only (wrap_int64 then gives the sign)
     try:
-        result = a**b
+        result = x**y
     except ZeroDivisionError:  # 0 ** negative
         return INF
     except OverflowError:
@@ -103,16 +113,16 @@ def _pow(a, b):
     return NAN if isinstance(result, complex) else result
 
 
-def _maximum(a, b):
-    if a != a or b != b:
+def _maximum(x, y):
+    if x != x or y != y:
         return NAN
-    return a if a >= b else b
+    return x if x >= y else y
 
 
-def _minimum(a, b):
-    if a != a or b != b:
+def _minimum(x, y):
+    if x != x or y != y:
         return NAN
-    return a if a <= b else b
+    return x if x <= y else y
 
 
 UNARY = {
@@ -147,8 +157,8 @@ BINARY = {
     "le": operator.le,
     "gt": operator.gt,
     "ge": operator.ge,
-    "logical_and": lambda a, b: bool(a) and bool(b),
-    "logical_or": lambda a, b: bool(a) or bool(b),
+    "logical_and": lambda x, y: bool(x) and bool(y),
+    "logical_or": lambda x, y: bool(x) or bool(y),
 }
 
 
@@ -211,14 +221,14 @@ def _result(values: list, out_dtype: np.dtype) -> np.ndarray:
     return np.array(values, dtype=out_dtype).reshape(-1)
 
 
-def map(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+def unary(op: str, x: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Apply the unary function `op` to every element of x."""
     f = UNARY[op]
     values = x.storage.tolist()
     return _result([f(values[position(i, x.strides, x.offset)]) for i in all_indices(x.shape)], out_dtype)
 
 
-def zip(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
+def binary(op: str, a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     """Apply the binary function `op` to matching elements of a and b (same shape)."""
     f = BINARY[op]
     a_values, b_values = a.storage.tolist(), b.storage.tolist()
@@ -260,9 +270,13 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarra
 
 
 def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
-    """Batched matrix product: out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]."""
-    *batch, n, k = a.shape
-    m = b.shape[-1]
+    """Batched matrix product: out[..., row, col] = sum_k a[..., row, k] * b[..., k, col].
+
+    a is (*batch, rows, inner) and b is (*batch, inner, cols); a_row, a_col (b_row, b_col) are
+    a's (b's) strides along its rows and columns.
+    """
+    *batch, rows, inner = a.shape
+    cols = b.shape[-1]
     a_values, b_values = a.storage.tolist(), b.storage.tolist()
     a_row, a_col = a.strides[-2:]
     b_row, b_col = b.strides[-2:]
@@ -270,11 +284,11 @@ def matmul(a: StridedArray, b: StridedArray, out_dtype: np.dtype) -> np.ndarray:
     for batch_index in all_indices(batch):
         a_start = position(batch_index, a.strides[:-2], a.offset)
         b_start = position(batch_index, b.strides[:-2], b.offset)
-        for i in range(n):
-            for j in range(m):
+        for row in range(rows):
+            for col in range(cols):
                 total = 0
-                for p in range(k):
-                    total += a_values[a_start + i * a_row + p * a_col] * b_values[b_start + p * b_row + j * b_col]
+                for k in range(inner):
+                    total += a_values[a_start + row * a_row + k * a_col] * b_values[b_start + k * b_row + col * b_col]
                 out.append(total)
     return _result(out, out_dtype)
 
@@ -327,7 +341,7 @@ def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype) -> np.ndarray:
 def take(x: StridedArray, positions: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
     """Gather storage elements: out[i] = x.storage[positions[i]]."""
     values = x.storage.tolist()
-    return _result([values[p] for p in positions.tolist()], out_dtype)
+    return _result([values[at] for at in positions.tolist()], out_dtype)
 
 
 def scatter_add(size: int, positions: np.ndarray, values: StridedArray, out_dtype: np.dtype) -> np.ndarray:
@@ -348,11 +362,11 @@ def assign(dst: StridedArray, src: StridedArray) -> None:
 
 def add_scaled(dst: StridedArray, src: StridedArray, alpha: float) -> None:
     """dst += alpha * src, in place: alpha * src, then the sum, each rounded to dst's dtype, as
-    the two operations `zip("mul")` and `zip("add")` would compute them."""
+    the two operations `binary("mul")` and `binary("add")` would compute them."""
     dtype = dst.storage.dtype
     scale = StridedArray(np.array([alpha], dtype), dst.shape, (0,) * len(dst.shape), 0)
-    scaled = zip("mul", src, scale, dtype)
-    total = zip("add", dst, StridedArray(scaled, dst.shape, contiguous_strides(dst.shape), 0), dtype)
+    scaled = binary("mul", src, scale, dtype)
+    total = binary("add", dst, StridedArray(scaled, dst.shape, contiguous_strides(dst.shape), 0), dtype)
     assign(dst, StridedArray(total, dst.shape, contiguous_strides(dst.shape), 0))
 
 

@@ -16,7 +16,7 @@ from teachgrad import backends
 from teachgrad import cuda as teachgrad_cuda
 from teachgrad.autograd.function import Function
 from teachgrad.device import device as Device
-from teachgrad.functions.dispatch import run_map
+from teachgrad.functions.dispatch import run_unary
 
 
 def cuda_kernels() -> Any:
@@ -51,7 +51,7 @@ def host_values(t: Any) -> np.ndarray:
     if t.device.type == "cpu":
         return np.array(t._array())
     if not t.is_contiguous():
-        t = run_map("identity", t)  # gather the elements on the device first: copy only those
+        t = run_unary("identity", t)  # gather the elements on the device first: copy only those
     return cuda_kernels().to_host(t._storage, t._offset, t.numel()).reshape(tuple(t.shape))
 
 

@@ -42,10 +42,10 @@ def _device_kernels(tensors: tuple) -> ModuleType:
     return backends.cpu_kernels()
 
 
-def run_map(op: str, x: Any, out_dtype: dtype | None = None) -> Any:
+def run_unary(op: str, x: Any, out_dtype: dtype | None = None) -> Any:
     """out[i] = op(x[i])."""
     out_dtype = out_dtype or x.dtype
-    buffer = kernels(x).map(op, x._strided(), out_dtype.numpy)
+    buffer = kernels(x).unary(op, x._strided(), out_dtype.numpy)
     return x._from_buffer(buffer, x.shape, out_dtype)
 
 
@@ -56,11 +56,11 @@ def _broadcast(a: tuple, b: tuple) -> tuple:
     return b if not a else broadcast_shapes(a, b)
 
 
-def run_zip(op: str, a: Any, b: Any, out_dtype: dtype | None = None) -> Any:
+def run_binary(op: str, a: Any, b: Any, out_dtype: dtype | None = None) -> Any:
     """out = op(a, b) elementwise, after broadcasting a and b to one shape."""
     shape = _broadcast(a._shape, b._shape)
     out_dtype = out_dtype or a.dtype
-    buffer = kernels(a, b).zip(op, a._strided(shape), b._strided(shape), out_dtype.numpy)
+    buffer = kernels(a, b).binary(op, a._strided(shape), b._strided(shape), out_dtype.numpy)
     return a._from_buffer(buffer, shape, out_dtype)
 
 
@@ -127,19 +127,19 @@ def run_scatter_add(values: Any, positions: np.ndarray, shape: tuple) -> Any:
 def run_assign(dst: Any, src: Any) -> None:
     """Write src (broadcast to dst's shape, converted to dst's dtype) into dst's storage."""
     if src.dtype is not dst.dtype:
-        src = run_map("identity", src, dst.dtype)
+        src = run_unary("identity", src, dst.dtype)
     kernels(dst, src).assign(dst._strided(), src._strided(dst.shape))
 
 
 def run_add_scaled(dst: Any, src: Any, alpha: float) -> None:
     """dst += alpha * src, in place (src broadcast to dst's shape, converted to dst's dtype)."""
     if src.dtype is not dst.dtype:
-        src = run_map("identity", src, dst.dtype)
+        src = run_unary("identity", src, dst.dtype)
     kernels(dst, src).add_scaled(dst._strided(), src._strided(dst.shape), alpha)
 
 
 def run_put(target: Any, positions: np.ndarray, values: Any) -> None:
     """target.storage[positions] = values (broadcast to positions' shape), in place."""
     if values.dtype is not target.dtype:
-        values = run_map("identity", values, target.dtype)
+        values = run_unary("identity", values, target.dtype)
     kernels(target, values).put(target._storage, _flat(positions), values._strided(positions.shape))

@@ -11,7 +11,7 @@ from typing import Any
 
 from teachgrad.dtypes import bool_, float32, float64, int64
 from teachgrad.functions.broadcast import describe, floating, grad_for, is_tensor, promote
-from teachgrad.functions.dispatch import run_map, run_where, run_zip
+from teachgrad.functions.dispatch import run_unary, run_where, run_binary
 from teachgrad.autograd.function import Function
 
 
@@ -31,7 +31,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.meta = describe(a), describe(b)
-        return run_zip("add", *promote(a, b))
+        return run_binary("add", *promote(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -50,7 +50,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         _refuse_bool_subtraction(a, b)
         ctx.meta = describe(a), describe(b)
-        return run_zip("sub", *promote(a, b))
+        return run_binary("sub", *promote(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -81,7 +81,7 @@ class Mul(Function):
         ctx.meta = describe(a), describe(b)
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return run_zip("mul", a, b)
+        return run_binary("mul", a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -101,7 +101,7 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.meta = describe(a), describe(b)
         a, b = promote(a, b, floating=True)
-        out = run_zip("div", a, b)
+        out = run_binary("div", a, b)
         ctx.save_for_backward(b, out)
         return out
 
@@ -127,7 +127,7 @@ class Pow(Function):
         a, b = promote(a, b)
         if not a.dtype.is_floating_point and bool((b < 0).any()):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = run_zip("pow", a, b)
+        out = run_binary("pow", a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -155,7 +155,7 @@ class Maximum(Function):
         ctx.meta = describe(a), describe(b)
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return run_zip("maximum", a, b)
+        return run_binary("maximum", a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -177,7 +177,7 @@ class Minimum(Function):
         ctx.meta = describe(a), describe(b)
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return run_zip("minimum", a, b)
+        return run_binary("minimum", a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -228,9 +228,9 @@ class Clamp(Function):
         ctx.low, ctx.high = low, high
         out = x
         if low is not None:
-            out = run_zip("maximum", *promote(out, low))
+            out = run_binary("maximum", *promote(out, low))
         if high is not None:
-            out = run_zip("minimum", *promote(out, high))
+            out = run_binary("minimum", *promote(out, high))
         return out
 
     @staticmethod
@@ -254,7 +254,7 @@ class ToDtype(Function):
     @staticmethod
     def forward(ctx, x, target):
         ctx.source = x.dtype
-        return run_map("identity", x, target)
+        return run_unary("identity", x, target)
 
     @staticmethod
     def backward(ctx, g):
@@ -265,8 +265,8 @@ def _unary(op: str, x: Any, keeps_ints: bool) -> Any:
     """Run a unary kernel; float-only math first converts ints/bools to the default float."""
     target = x.dtype if keeps_ints else floating(x.dtype)
     if target is not x.dtype:
-        x = run_map("identity", x, target)
-    return run_map(op, x)
+        x = run_unary("identity", x, target)
+    return run_unary(op, x)
 
 
 class Neg(Function):
@@ -279,7 +279,7 @@ class Neg(Function):
         if x.dtype is bool_:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-        return run_map("neg", x)
+        return run_unary("neg", x)
 
     @staticmethod
     def backward(ctx, g):
@@ -433,7 +433,7 @@ class GELU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        cdf = (1 + run_map("erf", x * 0.7071067811865476)) * 0.5
+        cdf = (1 + run_unary("erf", x * 0.7071067811865476)) * 0.5
         pdf = (x * x * -0.5).exp() * 0.3989422804014327
         return g * (cdf + x * pdf)
 
@@ -478,7 +478,7 @@ def _integral_part(x: Any) -> Any:
     limit = 2.0 ** 23 if x.dtype is float32 else 2.0 ** 52
     passthrough = (x.abs() >= limit) | (x != x)
     safe = run_where(passthrough, x.new_zeros(()), x)
-    whole = run_map("identity", run_map("identity", safe, int64), x.dtype)
+    whole = run_unary("identity", run_unary("identity", safe, int64), x.dtype)
     return run_where(passthrough, x, whole)
 
 
@@ -504,7 +504,7 @@ def _round_half_even(x: Any) -> Any:
 
 
 def _copy(x: Any) -> Any:
-    return run_map("identity", x)
+    return run_unary("identity", x)
 
 
 class Trunc(Function):
@@ -600,10 +600,10 @@ class DivRounded(Function):
         if integral:
             if bool((b == 0).any()):
                 raise RuntimeError("ZeroDivisionError")
-            a, b = run_map("identity", a, float64), run_map("identity", b, float64)
-        quotient = run_zip("div", a, b)
+            a, b = run_unary("identity", a, float64), run_unary("identity", b, float64)
+        quotient = run_binary("div", a, b)
         out = _floor(quotient) if rounding_mode == "floor" else _integral_part(quotient)
-        return run_map("identity", out, int64) if integral else out
+        return run_unary("identity", out, int64) if integral else out
 
     @staticmethod
     def backward(ctx, g):
@@ -614,10 +614,10 @@ class DivRounded(Function):
 
 def compare(op: str, a: Any, b: Any) -> Any:
     """Elementwise comparison (eq, ne, lt, le, gt, ge) giving a bool tensor; no gradient."""
-    return run_zip(op, *promote(a, b), out_dtype=bool_)
+    return run_binary(op, *promote(a, b), out_dtype=bool_)
 
 
 def logical(op: str, a: Any, b: Any) -> Any:
     """Elementwise logical_and / logical_or of truth values, giving a bool tensor."""
     a, b = promote(a, b)
-    return run_zip(op, a, b, out_dtype=bool_)
+    return run_binary(op, a, b, out_dtype=bool_)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachgrad.autograd.function import Function
-from teachgrad.functions.dispatch import run_map, run_matmul, run_scatter_add, run_softmax, run_take, run_zip, run_reduce
+from teachgrad.functions.dispatch import run_unary, run_matmul, run_scatter_add, run_softmax, run_take, run_binary, run_reduce
 from teachgrad.functions.linalg import check_matmul_dtypes
 
 
@@ -31,7 +31,7 @@ class Linear(Function):
             raise RuntimeError(f"linear: input, weight and bias must have the same dtype, got {x.dtype} and {bias.dtype}")
         ctx.save_for_backward(x, weight)
         out = run_matmul(x, weight.t())
-        return run_zip("add", out, bias) if bias is not None else out
+        return run_binary("add", out, bias) if bias is not None else out
 
     @staticmethod
     def backward(ctx, g):
@@ -59,7 +59,7 @@ class CrossEntropy(Function):
         log_probs = run_softmax(x, 1, log=True)
         positions = np.arange(rows, dtype=np.int64) * count + classes
         weights = x.new_tensor(sample_weights)
-        losses = run_zip("mul", run_take(log_probs, positions, (rows,)), run_map("neg", weights))
+        losses = run_binary("mul", run_take(log_probs, positions, (rows,)), run_unary("neg", weights))
         ctx.save_for_backward(log_probs)
         ctx.positions, ctx.weights, ctx.reduction = positions, weights, reduction
         ctx.norm = float(sample_weights.sum())
@@ -73,7 +73,7 @@ class CrossEntropy(Function):
         (log_probs,) = ctx.saved_tensors
         scale = ctx.weights / ctx.norm if ctx.reduction == "mean" else ctx.weights
         scale = scale * g  # g is a scalar for mean/sum, one value per sample for none
-        probs = run_map("exp", log_probs)
-        grad = run_zip("mul", probs, scale.reshape((-1, 1)).expand(probs.shape))
+        probs = run_unary("exp", log_probs)
+        grad = run_binary("mul", probs, scale.reshape((-1, 1)).expand(probs.shape))
         picked = run_scatter_add(scale, ctx.positions, probs.shape)
-        return run_zip("sub", grad, picked), None, None, None
+        return run_binary("sub", grad, picked), None, None, None

@@ -16,7 +16,7 @@ import numpy as np
 from teachgrad.autograd.function import Function
 from teachgrad.dtypes import bool_, int64, promote_types
 from teachgrad.functions.broadcast import describe, grad_for, is_tensor
-from teachgrad.functions.dispatch import run_assign, run_map, run_put, run_scatter_add, run_take, run_zip
+from teachgrad.functions.dispatch import run_assign, run_unary, run_put, run_scatter_add, run_take, run_binary
 from teachgrad.strides import basic_index, check_no_internal_overlap, storage_positions
 
 
@@ -100,7 +100,7 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, x, value, key):
         ctx.key, ctx.meta = key, describe(value)
-        out = run_map("identity", x)
+        out = run_unary("identity", x)
         write_region(out, key, value if is_tensor(value) else out._as_operand(value, out.dtype))
         return out
 
@@ -108,7 +108,7 @@ class IndexPut(Function):
     def backward(ctx, g):
         grad_x = None
         if ctx.needs_input_grad[0]:
-            grad_x = run_map("identity", g)
+            grad_x = run_unary("identity", g)
             write_region(grad_x, ctx.key, g.new_zeros(()))
         grad_value = grad_for(g[ctx.key], ctx.meta, ctx.needs_input_grad[1])
         return grad_x, grad_value, None
@@ -180,7 +180,7 @@ class ScatterAdd(Function):
         _, elements = _gather_positions(x, dim, index)
         ctx.dim, ctx.index = dim, index
         added = run_scatter_add(src, elements, x.shape)
-        return run_zip("add", x, added)
+        return run_binary("add", x, added)
 
     @staticmethod
     def backward(ctx, g):

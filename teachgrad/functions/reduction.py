@@ -14,7 +14,7 @@ from typing import Any
 from teachgrad.autograd.function import Function
 from teachgrad.dtypes import int64
 from teachgrad.functions.broadcast import floating
-from teachgrad.functions.dispatch import run_map, run_reduce, run_reduce_trailing, run_softmax
+from teachgrad.functions.dispatch import run_unary, run_reduce, run_reduce_trailing, run_softmax
 from teachgrad.strides import numel
 
 
@@ -26,7 +26,7 @@ def reduce_dims(op: str, x: Any, dims: tuple, keepdim: bool, out_dtype=None) -> 
     else:
         shape = tuple(size for d, size in enumerate(x.shape) if d not in dims)
     if not dims:  # a 0-d tensor is its own reduction
-        return run_map("identity", x, out_dtype)
+        return run_unary("identity", x, out_dtype)
     if len(dims) > 1 and dims[0] == x.ndim - len(dims) and x.is_contiguous():
         return run_reduce_trailing(op, x, dims[0], out_dtype, shape)
     out = x
@@ -66,7 +66,7 @@ class Sum(Function):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         out_dtype = x.dtype if x.dtype.is_floating_point else int64
         if out_dtype is not x.dtype:
-            x = run_map("identity", x, out_dtype)
+            x = run_unary("identity", x, out_dtype)
         return reduce_dims("sum", x, dims, keepdim)
 
     @staticmethod
@@ -257,7 +257,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        x = run_map("identity", x, floating(x.dtype)) if not x.dtype.is_floating_point else x
+        x = run_unary("identity", x, floating(x.dtype)) if not x.dtype.is_floating_point else x
         if any(x.shape[d] == 0 for d in dims):
             peak = x.new_zeros(tuple(1 if d in dims else size for d, size in enumerate(x.shape)))
         else:

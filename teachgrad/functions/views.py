@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from teachgrad.autograd.function import Function
 from teachgrad.functions.broadcast import unbroadcast
-from teachgrad.functions.dispatch import run_assign, run_map
+from teachgrad.functions.dispatch import run_assign, run_unary
 from teachgrad.strides import basic_index, broadcast_strides, infer_shape, view_strides
 
 
@@ -109,7 +109,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return run_map("identity", x)
+        return run_unary("identity", x)
 
     @staticmethod
     def backward(ctx, g):
@@ -131,7 +131,7 @@ class Flip(Function):
             if x.shape[d] > 0:
                 offset += (x.shape[d] - 1) * strides[d]
             strides[d] = -strides[d]
-        return run_map("identity", x._view(x.shape, tuple(strides), offset))
+        return run_unary("identity", x._view(x.shape, tuple(strides), offset))
 
     @staticmethod
     def backward(ctx, g):
@@ -157,14 +157,14 @@ class WriteIntoView(Function):
             )
         shape, strides, offset = layout
         ctx.region = (shape, strides, offset - base._offset)
-        out = run_map("identity", base)
+        out = run_unary("identity", base)
         run_assign(out._view(*ctx.region), value)
         return out
 
     @staticmethod
     def backward(ctx, g):
         g = g.contiguous()
-        grad_value = run_map("identity", g._view(*ctx.region))
-        grad_base = run_map("identity", g)
+        grad_value = run_unary("identity", g._view(*ctx.region))
+        grad_base = run_unary("identity", g)
         run_assign(grad_base._view(*ctx.region), g.new_zeros(()))
         return grad_base, grad_value, None

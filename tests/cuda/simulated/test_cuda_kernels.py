@@ -14,6 +14,7 @@ of |x|); float32 rtol 2e-6, atol 1e-6. NaN must be NaN in the same places.
 
 from __future__ import annotations
 
+import builtins
 import zlib
 
 import numpy as np
@@ -21,7 +22,7 @@ import pytest
 
 from teachgrad.backends import reference
 from teachgrad.fastpath import cuda as gpu
-from teachgrad.fastpath import cuda_layout, cuda_matmul
+from teachgrad.fastpath import cuda_layout, cuda_matmul, routing
 from teachgrad.strides import StridedArray, contiguous_strides, numel
 
 F32, F64, I64, BOOL = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)
@@ -99,9 +100,14 @@ def test_backend_has_every_primitive_and_the_reference_operation_names():
     assert set(gpu.UNARY) == set(reference.UNARY)
     assert set(gpu.BINARY) == set(reference.BINARY)
     assert set(gpu.REDUCTIONS) == set(reference.REDUCTIONS)
-    for name in ("map", "zip", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
+    for name in ("unary", "binary", "where", "reduce", "matmul", "softmax", "cumsum", "take", "scatter_add", "assign", "put",
                  "add_scaled"):
         assert callable(getattr(gpu, name))
+
+
+def test_backend_names_hide_no_python_builtin():
+    # a primitive named `map` or `zip` would hide the builtin everywhere in the backend's module
+    assert [name for name in vars(gpu) if not name.startswith("__") and hasattr(builtins, name)] == []
 
 
 def test_storage_round_trips_through_the_device():
@@ -114,15 +120,15 @@ def test_storage_round_trips_through_the_device():
 
 
 def test_coalesce_merges_contiguous_dims_and_drops_size_one_dims():
-    assert cuda_layout.coalesce((2, 3, 4), (12, 4, 1)) == ((24,), [(1,)])
-    assert cuda_layout.coalesce((2, 1, 4), (4, 4, 1), (0, 0, 1)) == ((2, 4), [(4, 1), (0, 1)])
-    assert cuda_layout.coalesce((), ()) == ((1,), [(0,)])
-    assert cuda_layout.coalesce((3, 4), (1, 3)) == ((3, 4), [(1, 3)])
+    assert routing.coalesce((2, 3, 4), (12, 4, 1)) == ((24,), [(1,)])
+    assert routing.coalesce((2, 1, 4), (4, 4, 1), (0, 0, 1)) == ((2, 4), [(4, 1), (0, 1)])
+    assert routing.coalesce((), ()) == ((1,), [(0,)])
+    assert routing.coalesce((3, 4), (1, 3)) == ((3, 4), [(1, 3)])
 
 
-# --- map ---
+# --- unary ---
 
-def map_cases():
+def unary_cases():
     for dtype in DTYPES:
         for op in reference.UNARY:
             if op == "identity":
@@ -139,32 +145,32 @@ def map_cases():
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("op,dtype,out", list(map_cases()))
-def test_map_matches_reference(op, dtype, out, layout, rng):
+@pytest.mark.parametrize("op,dtype,out", list(unary_cases()))
+def test_unary_matches_reference(op, dtype, out, layout, rng):
     x = make(rng, dtype, layout, special=True)
-    assert_same(host(gpu.map(op, dev(x), out)), reference.map(op, x, out))
+    assert_same(host(gpu.unary(op, dev(x), out)), reference.unary(op, x, out))
 
 
 @pytest.mark.parametrize("source", DTYPES)
 @pytest.mark.parametrize("target", DTYPES)
-def test_map_identity_converts_like_reference(source, target, rng):
+def test_unary_identity_converts_like_reference(source, target, rng):
     for layout in ("transposed", "broadcast", "scalar"):
         x = make(rng, source, layout)
-        assert_same(host(gpu.map("identity", dev(x), target)), reference.map("identity", x, target))
+        assert_same(host(gpu.unary("identity", dev(x), target)), reference.unary("identity", x, target))
 
 
 @pytest.mark.parametrize("dtype", [F32, F64])
 def test_relu_of_a_negative_number_is_positive_zero_like_pytorch(dtype):
     # PyTorch 2.13: relu([-1., -0., 0., 2., nan]) = [0., -0., 0., 2., nan]
     x = StridedArray(np.array([-1.0, -0.0, 0.0, 2.0, np.nan], dtype=dtype), (5,), (1,), 0)
-    out = host(gpu.map("relu", dev(x), dtype))
+    out = host(gpu.unary("relu", dev(x), dtype))
     np.testing.assert_array_equal(np.signbit(out), [False, True, False, False, False])
     np.testing.assert_array_equal(out, [0.0, 0.0, 0.0, 2.0, np.nan])
 
 
-# --- zip and where ---
+# --- binary and where ---
 
-def zip_cases():
+def binary_cases():
     for dtype in DTYPES:
         for op in reference.BINARY:
             if op in gpu.COMPARISONS:
@@ -178,8 +184,8 @@ def zip_cases():
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast", "empty", "scalar", "mixed"])
-@pytest.mark.parametrize("op,dtype,out", list(zip_cases()))
-def test_zip_matches_reference(op, dtype, out, layout, rng):
+@pytest.mark.parametrize("op,dtype,out", list(binary_cases()))
+def test_binary_matches_reference(op, dtype, out, layout, rng):
     if layout == "mixed":  # (2, 3, 4) op (3, 1) broadcast: stride 0 along the last dim
         a = make(rng, dtype, "transposed", special=True)
         b = StridedArray(random_values(rng, 3, dtype, special=True), (2, 3, 4), (0, 1, 0), 0)
@@ -187,14 +193,14 @@ def test_zip_matches_reference(op, dtype, out, layout, rng):
         a, b = make(rng, dtype, layout, special=True), make(rng, dtype, layout, special=True)
     if dtype == I64 and op in ("pow", "div"):  # integer powers: exponents >= 0; no integer division by 0
         b = StridedArray(np.abs(b.storage) + (op == "div"), b.shape, b.strides, b.offset)
-    assert_same(host(gpu.zip(op, dev(a), dev(b), out)), reference.zip(op, a, b, out))
+    assert_same(host(gpu.binary(op, dev(a), dev(b), out)), reference.binary(op, a, b, out))
 
 
-def test_zip_follows_ieee_division_and_nan_rules():
+def test_binary_follows_ieee_division_and_nan_rules():
     a = StridedArray(np.array([1.0, -1.0, 0.0, np.nan, 2.0, np.nan, 1.0, -8.0], F64), (8,), (1,), 0)
     b = StridedArray(np.array([0.0, 0.0, 0.0, 1.0, -0.0, 3.0, np.nan, 1 / 3], F64), (8,), (1,), 0)
     for op in ("div", "maximum", "minimum", "pow"):
-        assert_same(host(gpu.zip(op, dev(a), dev(b), F64)), reference.zip(op, a, b, F64))
+        assert_same(host(gpu.binary(op, dev(a), dev(b), F64)), reference.binary(op, a, b, F64))
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -208,7 +214,7 @@ def test_where_matches_reference(dtype, layout, rng):
 def test_elementwise_work_larger_than_the_grid_is_covered_by_the_grid_stride_loop(rng):
     threads = cuda_layout.THREADS * cuda_layout.MAX_BLOCKS
     x = make(rng, F32, "transposed", shape=(5, threads + 3))
-    assert_same(host(gpu.map("exp", dev(x), F32)), reference.map("exp", x, F32))
+    assert_same(host(gpu.unary("exp", dev(x), F32)), reference.unary("exp", x, F32))
 
 
 # --- reduce ---
