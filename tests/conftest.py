@@ -1,7 +1,16 @@
-"""Fixtures for the whole suite: every test starts from, and leaves, the same global state."""
+"""Fixtures for the whole suite: every test starts from, and leaves, the same global state; a local MNIST mirror."""
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
+import http.server
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import teachgrad as tg
@@ -19,3 +28,53 @@ def global_state_is_restored():
     tg.set_backend(backend)
     tg.set_default_dtype(default_dtype)
     assert not leaked_grad_mode, "the test left grad mode disabled"
+
+
+class _MirrorHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the files of a folder; under /cut/ a file is cut off half way, as by a dropped connection."""
+
+    def log_message(self, format, *args) -> None:
+        pass  # keep the test output clean
+
+    def do_GET(self) -> None:
+        if not self.path.startswith("/cut/"):
+            return super().do_GET()
+        data = Path(self.translate_path(self.path.removeprefix("/cut"))).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+
+
+@dataclass
+class MnistMirror:
+    """A local MNIST mirror: `url` serves the four small files that `resources` lists with their MD5."""
+
+    folder: Path
+    url: str
+    resources: list
+    images: dict
+    labels: dict
+
+
+@pytest.fixture
+def mnist_mirror(tmp_path):
+    """An HTTP server on 127.0.0.1 (no internet) serving small generated MNIST files from `folder`."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    images = {True: rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), False: rng.integers(0, 256, (4, 28, 28), dtype=np.uint8)}
+    labels = {True: np.array([5, 0, 4, 1, 9, 2], np.uint8), False: np.array([7, 2, 1, 0], np.uint8)}
+    resources = []
+    for train, prefix in ((True, "train"), (False, "t10k")):
+        for name, array in ((f"{prefix}-images-idx3-ubyte.gz", images[train]), (f"{prefix}-labels-idx1-ubyte.gz", labels[train])):
+            data = gzip.compress(bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">i4").tobytes() + array.tobytes())
+            (folder / name).write_bytes(data)
+            resources.append((name, hashlib.md5(data).hexdigest()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_MirrorHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield MnistMirror(folder, f"http://127.0.0.1:{server.server_address[1]}/", resources, images, labels)
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -17,14 +17,27 @@ class Edge(NamedTuple):
 
 
 class RemovableHandle:
-    """Returned by `register_hook`; `remove()` unregisters the hook."""
+    """Returned by every `register_*hook`; `remove()` (or leaving a `with` block) unregisters the hook.
 
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks, self._hook = hooks, hook
+    The hook lives in an ordered dict under this handle's `id`, unique among all handles, so
+    removing one registration of a function leaves its other registrations in place.
+    """
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict: dict[int, Callable]) -> None:
+        self.hooks_dict = hooks_dict
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
 
     def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 class AccumulateGrad:
@@ -32,7 +45,7 @@ class AccumulateGrad:
 
     def __init__(self, variable: "Variable") -> None:
         self.variable = variable
-        self.hooks: list[Callable] = []
+        self.hooks: dict[int, Callable] = {}
         self.next_edges: tuple = ()
 
     def name(self) -> str:
@@ -43,7 +56,7 @@ class AccumulateGrad:
         return ()
 
     def accumulate(self, grad: Any) -> None:
-        for hook in self.hooks:
+        for hook in list(self.hooks.values()):
             replaced = hook(grad)
             if replaced is not None:
                 grad = replaced
@@ -100,10 +113,11 @@ class Variable:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             hooks = self._grad_accumulator().hooks
-            hooks.append(hook)
         else:
-            hooks = self.grad_fn.add_pre_hook(self._output_nr, hook)
-        return RemovableHandle(hooks, hook)
+            hooks = self.grad_fn.output_pre_hooks(self._output_nr)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf value too (leaves always keep it)."""

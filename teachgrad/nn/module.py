@@ -18,30 +18,11 @@ from typing import Any
 
 from teachgrad import dtypes
 from teachgrad.autograd.grad_mode import no_grad
+from teachgrad.autograd.variable import RemovableHandle
 from teachgrad.nn.parameter import Parameter
 from teachgrad.tensor import Tensor
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """Returned by `register_forward_hook` and friends; `remove()` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: OrderedDict[int, Callable]) -> None:
-        self.hooks_dict = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:

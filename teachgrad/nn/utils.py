@@ -32,7 +32,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     else:
         total = sum((p.grad.detach().abs() ** norm_type).sum() for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not bool(total.isfinite()):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be clipped.")
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
+                           "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+                           "`error_if_nonfinite=False`")
     coefficient = (max_norm / (total + 1e-6)).clamp(max=1.0)
     with no_grad():
         for p in params:
@@ -54,6 +56,8 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Copy consecutive slices of vec into the parameters (in place)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected teachgrad.Tensor, but got: {type(vec).__name__}")
     start = 0
     with no_grad():
         for p in parameters:

@@ -7,6 +7,7 @@ once, untimed, as a smoke test).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 # group -> {"numba": median seconds, "numpy": ..., ...}, filled by `record`.
@@ -15,13 +16,15 @@ MEDIANS: dict[str, dict[str, float]] = {}
 
 @pytest.fixture
 def measure(benchmark):
-    """measure(group, name, fn, rounds): time fn after warm-up rounds (which also absorb the cost
-    of switching between numpy's and Numba's thread pools) and record its median."""
+    """measure(group, name, fn, rounds, expected): time fn after warm-up rounds (which also absorb
+    the cost of switching between numpy's and Numba's thread pools), record its median, and check
+    its result against `expected` (compared flat: the primitives return row-major buffers)."""
 
-    def run(group: str, name: str, fn, rounds: int) -> None:
+    def run(group: str, name: str, fn, rounds: int, expected, rtol: float = 1e-5, atol: float = 0.0) -> None:
         benchmark.group = group
         benchmark.name = name
-        benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=3)
+        result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=3)
+        np.testing.assert_allclose(np.ravel(result), np.ravel(expected), rtol=rtol, atol=atol)
         if benchmark.stats is not None:
             MEDIANS.setdefault(group, {})[name] = benchmark.stats.stats.median
 

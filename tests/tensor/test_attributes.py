@@ -340,6 +340,26 @@ def test_removed_hook_is_not_called() -> None:
     assert x.grad.tolist() == [2.0, 4.0]
 
 
+def test_hook_registered_in_a_with_block_is_removed_on_leaving_it() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with x.register_hook(lambda g: g * 10):
+        pass
+    x.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]  # PyTorch 2.13: tensor([1., 1.])
+
+
+@pytest.mark.parametrize("make", [lambda x: x, lambda x: x * 1], ids=["leaf", "non_leaf"])
+def test_removing_a_hook_registered_twice_removes_only_that_registration(make) -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = make(x)
+    double, add_one = (lambda g: g * 2), (lambda g: g + 1)
+    y.register_hook(double)
+    y.register_hook(add_one)
+    y.register_hook(double).remove()
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]  # (1 * 2) + 1; PyTorch 2.13: tensor([3., 3.])
+
+
 def test_register_hook_on_a_tensor_not_requiring_grad_raises() -> None:
     with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
         matrix().register_hook(lambda g: g)
@@ -410,3 +430,13 @@ def test_repr_matches_pytorch(make, expected: str) -> None:
 def test_repr_of_a_recorded_result_names_its_grad_fn() -> None:
     y = tg.tensor([1.0, 2.0], requires_grad=True) * 2
     assert re.fullmatch(r"tensor\(\[2\., 4\.\], grad_fn=<MulBackward\d*>\)", repr(y))
+
+
+def test_zero_dim_tensor_formats_as_its_number():
+    assert f"{tg.tensor(0.123456):.3f}" == "0.123"
+    assert "{:.1f}".format(tg.tensor(2.25)) == "2.2"
+    assert f"{tg.tensor(2.5)}" == "2.5"
+
+
+def test_tensor_with_dims_formats_as_repr():
+    assert f"{tg.tensor([1.0])}" == repr(tg.tensor([1.0]))

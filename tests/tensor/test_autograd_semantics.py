@@ -375,3 +375,45 @@ def test_custom_backward_returning_a_number_for_a_tensor_input_raises_like_pytor
     y = doubling_function_whose_backward_returns(1.0).apply(tg.ones(2, requires_grad=True))
     with pytest.raises(RuntimeError, match=r"expected Variable or None \(got float\)"):
         y.sum().backward()
+
+
+# autograd.grad and inference_mode -----------------------------------------------------------------
+
+
+def test_autograd_grad_returns_gradients_without_touching_dot_grad():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = tg.autograd.grad((x ** 2).sum(), x)
+    assert g.tolist() == [2.0, 4.0, 6.0] and x.grad is None
+
+
+def test_autograd_grad_with_respect_to_an_intermediate():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    mid = x * 3
+    g_mid, g_x = tg.autograd.grad((mid ** 2).sum(), [mid, x])
+    assert g_mid.tolist() == [6.0, 12.0] and g_x.tolist() == [18.0, 36.0]
+
+
+def test_autograd_grad_of_an_unused_input_needs_allow_unused():
+    x, y = tg.ones(2, requires_grad=True), tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        tg.autograd.grad(x.sum(), [x, y])
+    assert tg.autograd.grad(x.sum(), [x, y], allow_unused=True)[1] is None
+
+
+def test_autograd_grad_refuses_create_graph():
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        tg.autograd.grad(x.sum(), x, create_graph=True)
+
+
+def test_inference_mode_stops_recording_as_context_and_decorator():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert (x * 2).requires_grad

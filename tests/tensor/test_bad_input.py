@@ -107,6 +107,8 @@ INVALID_VIEWS = [
     Case("inferred size that does not divide", matrix, lambda a: a.view(4, -1), RuntimeError, re.escape("shape '[4, -1]' is invalid for input of size 6")),
     Case("unflatten", matrix, lambda a: a.unflatten(1, (2, 2)), RuntimeError, re.escape("shape '[2, 2, 2]' is invalid for input of size 6")),
     Case("repeat with fewer dims", matrix, lambda a: a.repeat(2), RuntimeError, "Number of dimensions of repeat dims"),
+    Case("repeat a negative number of times", matrix, lambda a: a.repeat(-1, 2), RuntimeError, "Trying to create tensor with negative dimension -1"),
+    Case("float size", matrix, lambda a: a.view(2, 3.0), TypeError, "expected a sequence of ints, got float: 3.0"),
 ]
 
 BAD_DTYPES = [

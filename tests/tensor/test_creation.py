@@ -436,3 +436,33 @@ def test_stack_passes_each_input_its_slice_of_the_gradient() -> None:
 def test_tensor_from_python_floats_in_float64_keeps_every_digit() -> None:
     assert tg.tensor([0.1], dtype=tg.float64).item() == 0.1
     assert tg.tensor(0.1, dtype=tg.float64).item() == 0.1
+
+
+def test_hstack_and_vstack():
+    a, b = tg.ones(2, 1), tg.zeros(2, 2)
+    assert tg.hstack([a, b]).shape == (2, 3)
+    assert tg.vstack([tg.ones(3), tg.zeros(3)]).shape == (2, 3)
+    assert tg.hstack([tg.ones(2), tg.ones(3)]).shape == (5,)
+
+
+# tril, triu, diag, outer: matrices from matrices and vectors --------------------------------------
+
+
+def test_tril_and_triu_match_numpy():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(tg.tril(tg.tensor(x)).numpy(), np.tril(x))
+    np.testing.assert_array_equal(tg.tensor(x).triu(diagonal=1).numpy(), np.triu(x, 1))
+
+
+def test_tril_keeps_infinities_outside_the_zeroed_part():
+    x = tg.full((2, 2), float("-inf")).tril()
+    assert x.tolist() == [[float("-inf"), 0.0], [float("-inf"), float("-inf")]]
+
+
+def test_diag_diagonal_trace_outer():
+    m = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert tg.diag(tg.tensor([1.0, 2.0])).tolist() == [[1.0, 0.0], [0.0, 2.0]]
+    assert tg.diag(tg.tensor([5.0]), 1).tolist() == [[0.0, 5.0], [0.0, 0.0]]
+    assert m.diagonal().tolist() == [1.0, 4.0] and tg.diag(m, -1).tolist() == [3.0]
+    assert tg.trace(m).item() == 5.0
+    assert tg.outer(tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0])).tolist() == [[3.0, 4.0], [6.0, 8.0]]

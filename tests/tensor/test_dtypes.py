@@ -202,3 +202,24 @@ def test_masked_fill_keeps_the_dtype_of_the_filled_tensor() -> None:
 def test_logical_xor_is_true_where_exactly_one_is_nonzero() -> None:
     assert tg.tensor([True, False, True]).logical_xor(tg.tensor([True, True, False])).tolist() == [False, True, True]
     assert tg.tensor([0.0, 2.0]).logical_xor(tg.tensor([1, 2])).tolist() == [True, False]
+
+
+# numbers and numpy scalars mixed with tensors -----------------------------------------------------
+
+
+def test_numpy_scalars_combine_like_python_numbers():
+    t = tg.tensor([1.0, 2.0])
+    assert (t + np.float32(1.0)).tolist() == [2.0, 3.0]
+    assert (t + np.float64(1.0)).dtype is tg.float32
+    out = np.float64(2.0) * t
+    assert isinstance(out, tg.Tensor) and out.tolist() == [2.0, 4.0]
+
+
+def test_where_with_two_numbers_gives_their_dtype():
+    cond = tg.tensor([True, False])
+    assert tg.where(cond, 1, 0).tolist() == [1, 0] and tg.where(cond, 1, 0).dtype is tg.int64
+    assert tg.where(cond, 1.5, 0).dtype is tg.float32
+
+
+def test_type_as_converts_to_the_other_dtype():
+    assert tg.tensor([1, 2]).type_as(tg.tensor([0.5])).dtype is tg.float32

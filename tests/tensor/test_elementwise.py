@@ -40,3 +40,14 @@ def test_zero_gradients_are_positive_zeros_like_pytorch(backend_name, op):
         (op(x) * -1.0).sum().backward()
     grad = x.grad.numpy()
     assert not np.signbit(grad[grad == 0]).any(), grad
+
+
+# log variants -------------------------------------------------------------------------------------
+
+
+def test_log_variants_and_expm1():
+    x = tg.tensor([1.0, 8.0])
+    np.testing.assert_allclose(tg.log2(x).numpy(), [0.0, 3.0], atol=1e-6)
+    np.testing.assert_allclose(x.log10().numpy(), np.log10([1.0, 8.0]), rtol=1e-6)
+    np.testing.assert_allclose(tg.log1p(x).numpy(), np.log1p([1.0, 8.0]), rtol=1e-6)
+    np.testing.assert_allclose(tg.expm1(x).numpy(), np.expm1([1.0, 8.0]), rtol=1e-6)

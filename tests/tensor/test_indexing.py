@@ -241,3 +241,17 @@ def test_index_select_takes_whole_slices_at_a_vector_of_positions(index, expecte
 def test_index_select_refuses_an_index_beyond_the_size_with_pytorchs_message() -> None:
     with pytest.raises(RuntimeError, match=re.escape("INDICES element is out of DATA bounds, id=3 axis_dim=3")):
         tg.zeros(2, 3).index_select(1, tg.tensor([0, 3]))
+
+
+# nonzero and where(condition) ---------------------------------------------------------------------
+
+
+def test_nonzero_lists_coordinates_in_row_major_order():
+    x = tg.tensor([[0.0, 1.0], [2.0, 0.0]])
+    assert tg.nonzero(x).tolist() == [[0, 1], [1, 0]]
+    assert [t.tolist() for t in x.nonzero(as_tuple=True)] == [[0, 1], [1, 0]]
+
+
+def test_where_with_only_a_condition_is_nonzero_as_tuple():
+    rows, cols = tg.where(tg.tensor([[0, 3], [4, 0]]) > 0)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
