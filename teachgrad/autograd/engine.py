@@ -19,6 +19,8 @@ from teachgrad.functions.broadcast import unbroadcast
 # Called after every backward step as observer(node, upstream_grads, produced_grads);
 # `teachgrad.autograd.trace` uses this to record the backward pass.
 step_observers: list = []
+# Called just before every backward rule as hook(node, grads); `teachgrad.autograd.break_on` uses this.
+stop_before_backward: list = []
 
 
 def topological_order(root: Any) -> list:
@@ -70,6 +72,8 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
                     observe(node, [grads_by_output[0]], ())
                 continue
             grads = _complete_output_grads(node, grads_by_output)
+            for stop in stop_before_backward:
+                stop(node, grads)
             input_grads = node.function.backward(node, *grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -91,7 +95,7 @@ def _complete_output_grads(node: Any, grads_by_output: dict[int, Any]) -> list:
         grad = grads_by_output.get(index)
         if grad is None:
             grad = node.zero_gradient(index)
-        for hook in node.pre_hooks.get(index, ()):
+        for hook in list(node.pre_hooks.get(index, {}).values()):
             replaced = hook(grad)
             if replaced is not None:
                 grad = replaced

@@ -29,6 +29,8 @@ from teachgrad.autograd.variable import Edge, Variable
 
 _FREED = object()
 _NO_HOOKS: dict = {}
+# Called just before every recorded forward as hook(node, args); `teachgrad.autograd.break_on` uses this.
+stop_before_forward: list = []
 
 
 class Node:
@@ -193,7 +195,11 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """PyTorch's view of the edges: (node, output index) per input, (None, 0) for no grad."""
+        """PyTorch's view of the edges: (node, output index) per positional argument of forward.
+
+        (None, 0) marks an argument that gets no gradient: a number such as `dim`, or a tensor
+        that does not require grad.
+        """
         return tuple((e.node, e.output_nr) if e is not None else (None, 0) for e in self.next_edges)
 
     def release_saved(self) -> None:
@@ -233,6 +239,9 @@ class Function:
         enabled = grad_mode._grad_enabled
         recording = enabled and _any_requires_grad(args)
         node = Node(cls, args, recording)
+        if recording:
+            for stop in stop_before_forward:
+                stop(node, args)
         grad_mode._grad_enabled = False  # forward itself is not recorded (a cheaper `with no_grad():`)
         try:
             outputs = cls.forward(node, *args, **kwargs)

@@ -81,6 +81,22 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]
     return [np.stack(r) if r else np.zeros((0, x.numel())) for r, x in zip(rows, differentiable)]
 
 
+def agree(numerical: np.ndarray, analytical: np.ndarray, atol: float, rtol: float) -> bool:
+    """Whether every entry satisfies |analytical - numerical| <= atol + rtol * |numerical|."""
+    return numerical.shape == analytical.shape and np.allclose(analytical, numerical, atol=atol, rtol=rtol, equal_nan=True)
+
+
+def largest_errors(numerical: np.ndarray, analytical: np.ndarray, floor: float = 1e-6) -> tuple[float, float]:
+    """The largest |analytical - numerical|, and the largest of it / |numerical| where |numerical| > floor."""
+    if numerical.shape != analytical.shape:
+        return float("nan"), float("nan")
+    difference = np.abs(analytical - numerical)
+    sizeable = np.abs(numerical) > floor
+    absolute = float(np.nanmax(difference)) if difference.size else 0.0
+    relative = float(np.nanmax(difference[sizeable] / np.abs(numerical[sizeable]))) if sizeable.any() else 0.0
+    return absolute, relative
+
+
 def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True) -> bool:
     """Check fn's backward against finite differences on every element; True when they agree."""
@@ -91,10 +107,10 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, 
     numerical = numerical_jacobian(fn, inputs, eps)
     analytical = analytical_jacobian(fn, inputs)
     for index, (num, ana) in enumerate(zip(numerical, analytical)):
-        if num.shape != ana.shape or not np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
+        if not agree(num, ana, atol, rtol):
             if not raise_exception:
                 return False
-            worst = np.nanmax(np.abs(ana - num)) if num.shape == ana.shape and num.size else float("nan")
+            worst, _ = largest_errors(num, ana)
             raise GradcheckError(
                 f"Jacobian mismatch for differentiable input {index} (largest difference {worst:.3g}):\n"
                 f"numerical:\n{num}\nanalytical:\n{ana}"
