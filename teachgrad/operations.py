@@ -59,23 +59,37 @@ def isfinite(input: Tensor) -> Tensor: return input.isfinite()
 def logical_not(input: Tensor) -> Tensor: return input.logical_not()
 def logical_and(input: Tensor, other: Tensor) -> Tensor: return input.logical_and(other)
 def logical_or(input: Tensor, other: Tensor) -> Tensor: return input.logical_or(other)
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor: return input.sum(dim, keepdim, dtype)
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor: return input.mean(dim, keepdim, dtype)
-def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
-    return input.var(dim, unbiased, keepdim, correction=correction)
-def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
-    return input.std(dim, unbiased, keepdim, correction=correction)
-def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.prod(dim, keepdim)
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any: return input.max(dim, keepdim)
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any: return input.min(dim, keepdim)
-def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.amax(dim, keepdim)
-def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.amin(dim, keepdim)
-def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.argmax(dim, keepdim)
-def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.argmin(dim, keepdim)
-def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.all(dim, keepdim)
-def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return input.any(dim, keepdim)
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor: return input.logsumexp(dim, keepdim)
-def softmax(input: Tensor, dim: int) -> Tensor: return input.softmax(dim)
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **numpy_names: Any) -> Tensor:
+    return input.sum(dim, keepdim, dtype, **numpy_names)
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, **numpy_names: Any) -> Tensor:
+    return input.mean(dim, keepdim, dtype, **numpy_names)
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None,
+        **numpy_names: Any) -> Tensor:
+    return input.var(dim, unbiased, keepdim, correction=correction, **numpy_names)
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None,
+        **numpy_names: Any) -> Tensor:
+    return input.std(dim, unbiased, keepdim, correction=correction, **numpy_names)
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.prod(dim, keepdim, **numpy_names)
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
+    return input.max(dim, keepdim, **numpy_names)
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
+    return input.min(dim, keepdim, **numpy_names)
+def amax(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.amax(dim, keepdim, **numpy_names)
+def amin(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.amin(dim, keepdim, **numpy_names)
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.argmax(dim, keepdim, **numpy_names)
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.argmin(dim, keepdim, **numpy_names)
+def all(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.all(dim, keepdim, **numpy_names)
+def any(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.any(dim, keepdim, **numpy_names)
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+    return input.logsumexp(dim, keepdim, **numpy_names)
+def softmax(input: Tensor, dim: Any = None, **numpy_names: Any) -> Tensor: return input.softmax(dim, **numpy_names)
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor: return input.norm(p, dim, keepdim)
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor: return input.cumsum(dim, dtype)
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any: return input.sort(dim, descending, stable)
@@ -85,7 +99,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any: return input.nonzero(as_tuple=as_tuple)
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: Any = None) -> Any:
     return input.unique(sorted, return_inverse, return_counts, dim)
-def log_softmax(input: Tensor, dim: int) -> Tensor: return input.log_softmax(dim)
+def log_softmax(input: Tensor, dim: Any = None, **numpy_names: Any) -> Tensor: return input.log_softmax(dim, **numpy_names)
 def matmul(input: Tensor, other: Tensor) -> Tensor: return input.matmul(other)
 def mm(input: Tensor, mat2: Tensor) -> Tensor: return input.mm(mat2)
 def bmm(input: Tensor, mat2: Tensor) -> Tensor: return input.bmm(mat2)

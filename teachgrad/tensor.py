@@ -10,22 +10,23 @@ from __future__ import annotations
 import builtins
 import collections
 import math
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from teachgrad import dtypes
 from teachgrad.autograd.engine import run_backward
-from teachgrad.autograd.grad_mode import is_grad_enabled, no_grad
+from teachgrad.autograd.grad_mode import is_grad_enabled
 from teachgrad.autograd.variable import Variable
 from teachgrad.device import CPU, device as Device
 from teachgrad.functions import elementwise as ew
-from teachgrad.functions import indexing, linalg, reduction, scan, sorting, views
+from teachgrad.functions import indexing, inplace, linalg, reduction, scan, sorting, views
+from teachgrad.functions.inplace import VersionCounter
 from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
-from teachgrad.functions.dispatch import run_add_scaled, run_assign, run_map, run_reduce
+from teachgrad.functions.dispatch import run_add_scaled, run_reduce, run_unary
 from teachgrad.random import resolve
 from teachgrad.strides import (
-    StridedArray, broadcast_shapes, broadcast_strides, check_no_internal_overlap, contiguous_strides, infer_shape,
+    StridedArray, broadcast_shapes, broadcast_strides, contiguous_strides, infer_shape,
     is_contiguous, normalize_dim, normalize_dims, numel, view_strides,
 )
 from teachgrad.tensor_format import format_tensor
@@ -46,19 +47,6 @@ class Size(tuple):
         return f"teachgrad.Size({list(self)})"
 
 
-class VersionCounter:
-    """Counts in-place writes to a storage; shared by a tensor and all its views.
-
-    `save_for_backward` remembers the count; if it changed before backward, the saved values
-    are stale and backward raises instead of computing a wrong gradient.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = 0
-
-
 _ROW_MAJOR: dict = {}
 
 
@@ -72,14 +60,18 @@ def _row_major(shape: Size) -> tuple[int, ...]:
     return strides
 
 
-def _sizes(args: tuple) -> tuple[int, ...]:
-    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+def _sizes(args: tuple, allow_negative: bool = False) -> tuple[int, ...]:
+    """Read f(2, 3), f((2, 3)), f([2, 3]) and f(Size) alike as (2, 3).
+
+    Sizes of a new tensor must be >= 0; `allow_negative` lets through what views read as
+    "infer this size" (view(-1), expand(-1)) or "count from the end" (permute, flip dims).
+    """
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     for s in args:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"sizes must be ints, got {type(s).__name__}: {s!r}")
-        if s < 0:
+            raise TypeError(f"expected a sequence of ints, got {type(s).__name__}: {s!r}")
+        if s < 0 and not allow_negative:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(args)}")
     return tuple(int(s) for s in args)
 
@@ -129,7 +121,7 @@ class Tensor(Variable):
     def _as_operand(self, value: Any, dtype: dtypes.dtype) -> "Tensor":
         """`value` (a tensor or a number) as a tensor of `dtype` on this device, for a kernel."""
         if isinstance(value, Tensor):
-            return value if value._dtype is dtype else run_map("identity", value, dtype)
+            return value if value._dtype is dtype else run_unary("identity", value, dtype)
         dtypes.check_fits(value, dtype)
         return Tensor._make(number_storage(self._device, value, dtype.numpy), (), None, 0, dtype, self._device)
 
@@ -318,7 +310,7 @@ class Tensor(Variable):
         if grad.dtype is not self._dtype:
             grad = grad.to(self._dtype)
         if self._grad is None:
-            self._grad = run_map("identity", grad)
+            self._grad = run_unary("identity", grad)
         elif self._grad.is_contiguous() and not self._grad.requires_grad:
             run_add_scaled(self._grad, grad, 1)  # in place, as in PyTorch: a reference to .grad sees the new sum
             self._grad._version.value += 1
@@ -495,7 +487,7 @@ class Tensor(Variable):
     def logical_and(self, other): return ew.logical("logical_and", self, other)
     def logical_or(self, other): return ew.logical("logical_or", self, other)
     def logical_xor(self, other): return ew.compare("ne", self != 0, other != 0)
-    def logical_not(self): return run_map("logical_not", self, dtypes.bool_)
+    def logical_not(self): return run_unary("logical_not", self, dtypes.bool_)
     def isnan(self): return ew.compare("ne", self, self)
     def isinf(self): return self.abs() == float("inf")
     def isfinite(self): return (self == self) & (self.abs() != float("inf"))
@@ -521,21 +513,26 @@ class Tensor(Variable):
         return ew.Where.apply(mask, value, self)
 
     # reductions ------------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=None, keepdim=False, dtype=None, **numpy_names):
+        dim, keepdim = _numpy_names("sum", dim, keepdim, numpy_names)
         x = self.to(dtype) if dtype is not None else self
         return reduction.Sum.apply(x, _reduced_dims(dim, self.ndim), keepdim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=None, keepdim=False, dtype=None, **numpy_names):
+        dim, keepdim = _numpy_names("mean", dim, keepdim, numpy_names)
         x = self.to(dtype) if dtype is not None else self
         return reduction.Mean.apply(x, _reduced_dims(dim, self.ndim), keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, **numpy_names):
+        dim, keepdim = _numpy_names("var", dim, keepdim, numpy_names)
         return reduction.Var.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, **numpy_names):
+        dim, keepdim = _numpy_names("std", dim, keepdim, numpy_names)
         return reduction.Std.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
-    def prod(self, dim=None, keepdim=False):
+    def prod(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("prod", dim, keepdim, numpy_names)
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("teachgrad: prod() has no backward rule yet; use exp(log(x).sum()) for positive x")
         x = self if self._dtype.is_floating_point else self.to(dtypes.int64)
@@ -549,17 +546,25 @@ class Tensor(Variable):
         values, indices = reduction.MaxDim.apply(self, normalize_dim(dim, self.ndim), keepdim, op)
         return result_type(values, indices)
 
-    def max(self, dim=None, keepdim=False): return self._extreme("max", dim, keepdim, MaxResult)
-    def min(self, dim=None, keepdim=False): return self._extreme("min", dim, keepdim, MinResult)
+    def max(self, dim=None, keepdim=False, **numpy_names):
+        return self._extreme("max", *_numpy_names("max", dim, keepdim, numpy_names), MaxResult)
 
-    def amax(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False, **numpy_names):
+        return self._extreme("min", *_numpy_names("min", dim, keepdim, numpy_names), MinResult)
+
+    def amax(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("amax", dim, keepdim, numpy_names)
         return reduction.Extremum.apply(self, _reduced_dims(dim, self.ndim), keepdim, "max")
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("amin", dim, keepdim, numpy_names)
         return reduction.Extremum.apply(self, _reduced_dims(dim, self.ndim), keepdim, "min")
 
-    def argmax(self, dim=None, keepdim=False): return self._arg_extreme("argmax", dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return self._arg_extreme("argmin", dim, keepdim)
+    def argmax(self, dim=None, keepdim=False, **numpy_names):
+        return self._arg_extreme("argmax", *_numpy_names("argmax", dim, keepdim, numpy_names))
+
+    def argmin(self, dim=None, keepdim=False, **numpy_names):
+        return self._arg_extreme("argmin", *_numpy_names("argmin", dim, keepdim, numpy_names))
 
     def _arg_extreme(self, op, dim, keepdim):
         if dim is None:
@@ -574,16 +579,20 @@ class Tensor(Variable):
         out = run_reduce(op, self, d, dtypes.int64)
         return out if keepdim else reduction.squeeze_dims(out, (d,))
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("all", dim, keepdim, numpy_names)
         return (self.bool().logical_not().sum(dim, keepdim) == 0)
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("any", dim, keepdim, numpy_names)
         return (self.bool().sum(dim, keepdim) > 0)
 
-    def logsumexp(self, dim, keepdim=False):
+    def logsumexp(self, dim=None, keepdim=False, **numpy_names):
+        dim, keepdim = _numpy_names("logsumexp", dim, keepdim, numpy_names, required=True)
         return reduction.LogSumExp.apply(self, normalize_dims(dim, self.ndim), keepdim)
 
-    def softmax(self, dim):
+    def softmax(self, dim=None, **numpy_names):
+        dim, _ = _numpy_names("softmax", dim, False, numpy_names, required=True)
         return reduction.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim))
 
     def norm(self, p="fro", dim=None, keepdim=False):
@@ -644,7 +653,8 @@ class Tensor(Variable):
         out = tuple(_from_array(a, self._device, False) for a in found)
         return out[0] if len(out) == 1 else out
 
-    def log_softmax(self, dim):
+    def log_softmax(self, dim=None, **numpy_names):
+        dim, _ = _numpy_names("log_softmax", dim, False, numpy_names, required=True)
         return reduction.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim))
 
     # linear algebra -----------------------------------------------------------------------------------
@@ -719,13 +729,13 @@ class Tensor(Variable):
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
             raise RuntimeError("teachgrad does not support view(dtype); use to(dtype)")
-        return views.View.apply(self, _shape_arg(shape))
+        return views.View.apply(self, _sizes(shape, allow_negative=True))
 
     def view_as(self, other): return self.view(other.shape)
 
     def reshape(self, *shape):
         """A view when the layout allows it (see strides.view_strides), otherwise a copy."""
-        return self.view(*shape) if self._can_view(_shape_arg(shape)) else views.Clone.apply(self).view(*shape)
+        return self.view(*shape) if self._can_view(_sizes(shape, allow_negative=True)) else views.Clone.apply(self).view(*shape)
 
     def _can_view(self, shape) -> bool:
         return view_strides(self._shape, self._layout_strides, infer_shape(shape, self.numel())) is not None
@@ -754,7 +764,7 @@ class Tensor(Variable):
         return self.view(self._shape[:d] + (1,) + self._shape[d:])
 
     def permute(self, *dims):
-        dims = _shape_arg(dims)
+        dims = _sizes(dims, allow_negative=True)
         return views.Permute.apply(self, tuple(normalize_dim(d, self.ndim) for d in dims))
 
     def transpose(self, dim0, dim1):
@@ -778,12 +788,12 @@ class Tensor(Variable):
     def mT(self):
         return self.transpose(-2, -1)
 
-    def expand(self, *shape): return views.Expand.apply(self, _shape_arg(shape, allow_negative=True))
+    def expand(self, *shape): return views.Expand.apply(self, _sizes(shape, allow_negative=True))
     def expand_as(self, other): return self.expand(other.shape)
     def broadcast_to(self, shape): return self.expand(tuple(shape))
 
     def flip(self, *dims):
-        dims = _shape_arg(dims, allow_negative=True)
+        dims = _sizes(dims, allow_negative=True)
         return views.Flip.apply(self, tuple(normalize_dim(d, self.ndim) for d in dims))
 
     def narrow(self, dim, start, length):
@@ -821,7 +831,7 @@ class Tensor(Variable):
 
     def repeat(self, *sizes):
         """Tile the tensor: view as (1, s0, 1, s1, ...), expand to (r0, s0, r1, s1, ...), reshape."""
-        sizes = _shape_arg(sizes)
+        sizes = _sizes(sizes)
         if len(sizes) < self.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
         shape = (1,) * (len(sizes) - self.ndim) + tuple(self._shape)
@@ -838,8 +848,8 @@ class Tensor(Variable):
 
     def __setitem__(self, key, value):
         key = key if isinstance(key, tuple) else (key,)
-        if self._recording_inplace(value):
-            self._record_inplace(indexing.IndexPut.apply(self.clone(), value, key))
+        if inplace.recording(self, value):
+            inplace.record(self, indexing.IndexPut.apply(self.clone(), value, key))
         else:
             indexing.write_region(self, key, value if isinstance(value, Tensor) else self._as_operand(value, self._dtype))
             self._version.value += 1
@@ -857,99 +867,26 @@ class Tensor(Variable):
     def masked_select(self, mask):
         return self.expand(_broadcast(self, mask))[mask.expand(_broadcast(self, mask))]
 
-    # in-place operations ------------------------------------------------------------------------------
-    def _recording_inplace(self, *others) -> bool:
-        """Whether an in-place op must be recorded for autograd; refuses leaves that require grad."""
-        recording = is_grad_enabled() and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others))
-        if recording and self.is_leaf and self.requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        return recording
-
-    def _record_inplace(self, result: "Tensor") -> "Tensor":
-        """Write a recorded result into this storage and make its history this tensor's history.
-
-        On a view, the base is rewritten too: its new history is "the old base with the view's
-        region replaced by result" (views.WriteIntoView, PyTorch's CopySlices).
-        """
-        base = self._base
-        if base is not None:
-            if base.is_leaf and base.requires_grad:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-            new_base = views.WriteIntoView.apply(base, result, (self._shape, self._layout_strides, self._offset))
-            with no_grad():
-                run_assign(base, new_base)
-            base._set_grad_fn(new_base.grad_fn, new_base._output_nr)
-        else:
-            with no_grad():
-                run_assign(self, result)
-        self._version.value += 1
-        self._set_grad_fn(result.grad_fn, result._output_nr)
-        if base is not None:
-            base._history_version = self._version.value
-        return self
-
-    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others, replaces: bool = False,
-                 one_value: bool = False) -> "Tensor":
-        """Run `compute` and write its result into this tensor's storage.
-
-        When autograd records it, compute runs on a clone (so values saved for backward stay
-        intact) and this tensor takes the result's history. `replaces` marks results that ignore
-        the old values (fill_, copy_): the old history then receives a zero gradient, as in PyTorch.
-        Elements sharing memory (an expanded view) are refused, as in PyTorch, except by ops that
-        write `one_value` (fill_, masked_fill_), which PyTorch allows there.
-        """
-        if not one_value:
-            check_no_internal_overlap(self._shape, self._layout_strides)
-        if self._recording_inplace(*others):
-            old = self.clone()
-            result = self._castable(compute(old))
-            if replaces:
-                result = ew.Where.apply(old.new_ones(self._shape, dtype=dtypes.bool_), result, old)
-            return self._record_inplace(result)
-        with no_grad():
-            run_assign(self, self._castable(compute(self)))
-        self._version.value += 1
-        return self
-
-    def _castable(self, result: "Tensor") -> "Tensor":
-        """Refuse to write a result of a higher dtype category into this tensor (float into int64, ...)."""
-        if result.dtype.category > self._dtype.category:
-            raise RuntimeError(f"result type {result.dtype.scalar_type} can't be cast to the desired output type "
-                               f"{self._dtype.scalar_type}")
-        return result
-
-    def add_(self, other, alpha=1): return self._add_scaled_(other, alpha)
-    def sub_(self, other, alpha=1): return self._add_scaled_(other, -alpha)
-
-    def _add_scaled_(self, other, alpha) -> "Tensor":
-        """self += alpha * other: one `add_scaled` kernel when autograd records nothing and both
-        are float tensors of one dtype (an optimizer's update), else the general in-place path."""
-        if (isinstance(other, Tensor) and other._dtype is self._dtype and self._dtype.is_floating_point
-                and self.is_contiguous() and not self._recording_inplace(other)):
-            shape = broadcast_shapes(self._shape, other._shape)
-            if shape != self._shape:
-                raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape {list(shape)}")
-            run_add_scaled(self, other, alpha)
-            self._version.value += 1
-            return self
-        return self._inplace(lambda t: t.add(other, alpha), other)
-    def mul_(self, other): return self._inplace(lambda t: t * other, other)
-    def div_(self, other): return self._inplace(lambda t: t / other, other)
-    def pow_(self, exponent): return self._inplace(lambda t: t ** exponent, exponent)
-    def clamp_(self, min=None, max=None): return self._inplace(lambda t: t.clamp(min, max))
+    # in-place operations (the machinery: functions/inplace.py) ------------------------------------------
+    def add_(self, other, alpha=1): return inplace.add_scaled(self, other, alpha)
+    def sub_(self, other, alpha=1): return inplace.add_scaled(self, other, -alpha)
+    def mul_(self, other): return inplace.write(self, lambda t: t * other, other)
+    def div_(self, other): return inplace.write(self, lambda t: t / other, other)
+    def pow_(self, exponent): return inplace.write(self, lambda t: t ** exponent, exponent)
+    def clamp_(self, min=None, max=None): return inplace.write(self, lambda t: t.clamp(min, max))
     clip_ = clamp_
-    def neg_(self): return self._inplace(lambda t: -t)
-    def relu_(self): return self._inplace(lambda t: t.relu())
-    def sqrt_(self): return self._inplace(lambda t: t.sqrt())
-    def exp_(self): return self._inplace(lambda t: t.exp())
-    def masked_fill_(self, mask, value): return self._inplace(lambda t: t.masked_fill(mask, value), value, one_value=True)
-    def copy_(self, src): return self._inplace(lambda t: src.to(self._dtype).expand(self._shape), src, replaces=True)
-    def addcmul_(self, a, b, value=1): return self._inplace(lambda t: t + a * b * value, a, b)
-    def addcdiv_(self, a, b, value=1): return self._inplace(lambda t: t + a / b * value, a, b)
-    def lerp_(self, end, weight): return self._inplace(lambda t: t + (end - t) * weight, end)
+    def neg_(self): return inplace.write(self, lambda t: -t)
+    def relu_(self): return inplace.write(self, lambda t: t.relu())
+    def sqrt_(self): return inplace.write(self, lambda t: t.sqrt())
+    def exp_(self): return inplace.write(self, lambda t: t.exp())
+    def masked_fill_(self, mask, value): return inplace.write(self, lambda t: t.masked_fill(mask, value), value, one_value=True)
+    def copy_(self, src): return inplace.write(self, lambda t: src.to(self._dtype).expand(self._shape), src, replaces=True)
+    def addcmul_(self, a, b, value=1): return inplace.write(self, lambda t: t + a * b * value, a, b)
+    def addcdiv_(self, a, b, value=1): return inplace.write(self, lambda t: t + a / b * value, a, b)
+    def lerp_(self, end, weight): return inplace.write(self, lambda t: t + (end - t) * weight, end)
 
     def fill_(self, value):
-        return self._inplace(lambda t: t._as_operand(value, self._dtype).expand(self._shape), value, replaces=True,
+        return inplace.write(self, lambda t: t._as_operand(value, self._dtype).expand(self._shape), value, replaces=True,
                              one_value=True)
 
     def zero_(self): return self.fill_(0)
@@ -972,7 +909,7 @@ class Tensor(Variable):
 
     def _fill_random(self, values: np.ndarray) -> "Tensor":
         drawn = Tensor._make(np.array(values, dtype=self._dtype.numpy).reshape(-1), self._shape, None, 0, self._dtype)
-        return self._inplace(lambda t: drawn.to(self._device), replaces=True)
+        return inplace.write(self, lambda t: drawn.to(self._device), replaces=True)
 
     # new tensors like this one --------------------------------------------------------------------------
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -1024,18 +961,20 @@ def _reduced_dims(dim: Any, ndim: int) -> tuple[int, ...]:
     return normalize_dims(None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, ndim)
 
 
+def _numpy_names(method: str, dim: Any, keepdim: bool, names: dict, required: bool = False) -> tuple:
+    """(dim, keepdim), also given by numpy's names, as PyTorch accepts them: `axis` for `dim`,
+    `keepdims` for `keepdim`."""
+    for name in names:
+        if name not in ("axis", "keepdims") or (name == "axis" and dim is not None):
+            raise TypeError(f"{method}() got an unexpected keyword argument '{name}'")
+    dim = names.get("axis", dim)
+    if required and dim is None:
+        raise TypeError(f"{method}() missing 1 required positional argument: 'dim'")
+    return dim, bool(names.get("keepdims", keepdim))
+
+
 def _correction(unbiased: Any, correction: Any) -> float:
     """PyTorch's var/std arguments: `correction` wins; `unbiased=False` means 0; default 1."""
     if correction is not None:
         return correction
     return 0 if unbiased is False else 1
-
-
-def _shape_arg(args: tuple, allow_negative: bool = False) -> tuple:
-    """f(2, 3), f((2, 3)), f([2, 3]) and f(Size) all give (2, 3)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    for s in args:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"expected a sequence of ints, got {type(s).__name__}: {s!r}")
-    return tuple(int(s) for s in args)

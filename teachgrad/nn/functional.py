@@ -21,6 +21,7 @@ import numpy as np
 
 from teachgrad.dtypes import bool_, int64
 from teachgrad.functions import fused
+from teachgrad.functions.inplace import write as write_in_place
 from teachgrad.functions.elementwise import GELU
 from teachgrad.functions.im2col import Unfold, output_size, window_offsets
 from teachgrad.functions.nn_functions import (
@@ -45,14 +46,14 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x (the Function `LeakyReLU`)."""
     if inplace:
-        return input._inplace(lambda t: LeakyReLU.apply(t, negative_slope))
+        return write_in_place(input, lambda t: LeakyReLU.apply(t, negative_slope))
     return LeakyReLU.apply(input, negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1) (the Function `ELU`)."""
     if inplace:
-        return input._inplace(lambda t: ELU.apply(t, alpha))
+        return write_in_place(input, lambda t: ELU.apply(t, alpha))
     return ELU.apply(input, alpha)
 
 
@@ -79,7 +80,7 @@ def tanh(input: Tensor) -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     if inplace:
-        return input._inplace(lambda t: t * t.sigmoid())
+        return write_in_place(input, lambda t: t * t.sigmoid())
     return input * input.sigmoid()
 
 
@@ -95,7 +96,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     if inplace:
-        return input._inplace(lambda t: t.clamp(min_val, max_val))
+        return write_in_place(input, lambda t: t.clamp(min_val, max_val))
     return input.clamp(min_val, max_val)
 
 
@@ -107,7 +108,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)), softplus(x) = log(1 + exp(x)) (linear above 20, as in `softplus`)."""
     if inplace:
-        return input._inplace(lambda t: t * softplus(t).tanh())
+        return write_in_place(input, lambda t: t * softplus(t).tanh())
     return input * softplus(input).tanh()
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import teachgrad as tg
+from teachgrad.autograd import gradcheck
 
 
 def matrix(requires_grad: bool = False) -> tg.Tensor:
@@ -143,3 +144,134 @@ def test_logsumexp_over_an_empty_dim_has_an_empty_gradient() -> None:
     x = tg.zeros(0, 3, requires_grad=True)
     x.logsumexp(0).sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+NUMPY_NAMED = ["sum", "mean", "var", "std", "prod", "amax", "amin", "argmax", "argmin", "all", "any", "logsumexp"]
+
+
+@pytest.mark.parametrize("name", NUMPY_NAMED)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_accept_numpys_axis_and_keepdims_like_pytorch(name, keepdims):
+    x = tg.tensor([[0.5, 2.0, -1.0], [3.0, 0.25, 1.5]])
+    by_numpy_names = getattr(x, name)(axis=1, keepdims=keepdims)
+    by_pytorch_names = getattr(x, name)(dim=1, keepdim=keepdims)
+    functional = getattr(tg, name)(x, axis=1, keepdims=keepdims)
+    assert tuple(by_numpy_names.shape) == ((2, 1) if keepdims else (2,))
+    np.testing.assert_array_equal(by_numpy_names.numpy(), by_pytorch_names.numpy())
+    np.testing.assert_array_equal(functional.numpy(), by_pytorch_names.numpy())
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_along_an_axis_give_values_and_indices(name):
+    x = tg.tensor([[0.5, 2.0, -1.0], [3.0, 0.25, 1.5]])
+    values, indices = getattr(tg, name)(x, axis=0)
+    np.testing.assert_array_equal(values.numpy(), getattr(np, name)(x.numpy(), axis=0))
+    np.testing.assert_array_equal(indices.numpy(), getattr(np, f"arg{name}")(x.numpy(), axis=0))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_accepts_axis(name):
+    x = tg.tensor([[0.5, 2.0, -1.0], [3.0, 0.25, 1.5]])
+    np.testing.assert_array_equal(getattr(x, name)(axis=0).numpy(), getattr(x, name)(0).numpy())
+
+
+def test_dim_and_axis_together_are_refused_as_in_pytorch():
+    with pytest.raises(TypeError, match="sum\\(\\) got an unexpected keyword argument 'axis'"):
+        tg.ones(2, 3).sum(dim=0, axis=0)
+
+
+def test_an_unknown_keyword_of_a_reduction_is_named():
+    with pytest.raises(TypeError, match="mean\\(\\) got an unexpected keyword argument 'axes'"):
+        tg.ones(2, 3).mean(axes=0)
+
+
+# sort, argsort, topk ------------------------------------------------------------------------------
+
+
+def test_sort_returns_values_and_indices_stable_for_ties():
+    values, indices = tg.tensor([3.0, 1.0, 2.0, 1.0]).sort()
+    assert values.tolist() == [1.0, 1.0, 2.0, 3.0] and indices.tolist() == [1, 3, 2, 0]
+
+
+def test_sort_descending_along_a_dim_matches_numpy():
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 4))
+    values, indices = tg.tensor(x).sort(dim=0, descending=True)
+    np.testing.assert_allclose(values.numpy(), -np.sort(-x, 0))
+    np.testing.assert_array_equal(indices.numpy(), np.argsort(-x, 0, kind="stable"))
+
+
+def test_argsort_gives_the_sort_indices():
+    assert tg.argsort(tg.tensor([[2, 0, 1]]), dim=1, descending=True).tolist() == [[0, 2, 1]]
+
+
+def test_topk_gives_the_k_largest_or_smallest():
+    v = tg.tensor([1.0, 4.0, 2.0, 8.0])
+    assert tg.topk(v, 2).values.tolist() == [8.0, 4.0] and tg.topk(v, 2).indices.tolist() == [3, 1]
+    assert v.topk(1, largest=False).indices.tolist() == [0]
+
+
+def test_topk_rejects_k_larger_than_the_dim():
+    with pytest.raises(RuntimeError, match="out of range"):
+        tg.ones(3).topk(4)
+
+
+def test_sort_gradient_goes_back_to_the_source_positions():
+    x = tg.tensor([[0.3, -1.2, 0.8]], dtype=tg.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.sort(dim=1).values * tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64), (x,))
+
+
+# cumsum -------------------------------------------------------------------------------------------
+
+
+def test_cumsum_matches_numpy_and_keeps_ints_as_int64():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(tg.cumsum(tg.tensor(x), dim=1).numpy(), np.cumsum(x, 1))
+    out = tg.tensor([1, 2, 3]).cumsum(0)
+    assert out.dtype is tg.int64 and out.tolist() == [1, 3, 6]
+
+
+def test_cumsum_gradient_is_the_reversed_running_sum():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.cumsum(0).sum().backward()
+    assert x.grad.tolist() == [3.0, 2.0, 1.0]
+
+
+@pytest.mark.parametrize("backend, n", [("numba", 10**6), ("reference", 10**5)])
+def test_cumsum_of_a_long_vector_is_a_running_sum_that_matches_numpy(backend, n):
+    """A running sum, not a product with an n x n matrix (which needed 3.6 TiB for 1e6 elements);
+    float32 totals are carried in float64, so the last one is as accurate as numpy's float64."""
+    x = np.random.default_rng(0).random(n, dtype=np.float32)
+    with tg.backend(backend):
+        got = tg.tensor(x).cumsum(0)
+    assert got.dtype is tg.float32
+    np.testing.assert_allclose(got.numpy(), np.cumsum(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_cumsum_takes_a_dtype_for_its_result_like_pytorch():
+    out = tg.tensor([True, False, True]).cumsum(0, dtype=tg.float64)
+    # torch 2.13: tensor([1., 1., 2.], dtype=torch.float64)
+    assert out.dtype is tg.float64 and out.tolist() == [1.0, 1.0, 2.0]
+
+
+def test_cumsum_gradient_of_a_matrix_along_dim_0_is_the_reversed_running_sum_of_g():
+    x = tg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    g = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    x.cumsum(0).backward(tg.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), np.flip(np.cumsum(np.flip(g, 0), 0), 0))  # numpy reference
+
+
+# norm and unique -----------------------------------------------------------------------------------
+
+
+def test_norm_of_each_order_matches_numpy():
+    x = np.array([[3.0, -4.0], [1.0, 2.0]])
+    t = tg.tensor(x)
+    assert t.norm().item() == pytest.approx(np.linalg.norm(x))
+    np.testing.assert_allclose(t.norm(p=1, dim=1).numpy(), np.abs(x).sum(1))
+    assert tg.norm(t, p=float("inf")).item() == 4.0
+    np.testing.assert_allclose(t.norm(p=3, dim=0, keepdim=True).numpy(), np.linalg.norm(x, 3, axis=0, keepdims=True))
+
+
+def test_unique_with_inverse_and_counts():
+    values, inverse, counts = tg.unique(tg.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3] and inverse.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
