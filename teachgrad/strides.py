@@ -53,6 +53,17 @@ def position(index: Sequence[int], strides: Sequence[int], offset: int) -> int:
     return pos
 
 
+def index_of(flat: int, shape: Sequence[int], index: list | np.ndarray) -> None:
+    """Write into `index` the multi-index of element number `flat` in row-major order.
+
+    The last dim counts fastest: flat = ((i0 * shape[1] + i1) * shape[2] + i2) ..., so the
+    digits come out from the last dim backwards, like reading a number in a mixed base.
+    """
+    for d in range(len(shape) - 1, -1, -1):
+        index[d] = flat % shape[d]
+        flat //= shape[d]
+
+
 def all_indices(shape: Sequence[int]) -> Iterator[tuple[int, ...]]:
     """Every index of `shape` in row-major order: (0,0), (0,1), ..., (1,0), ..."""
     return itertools.product(*(range(size) for size in shape))

@@ -639,3 +639,25 @@ def test_first_compilation_prints_one_line_and_a_warm_cache_prints_none(tmp_path
         assert run.returncode == 0, run.stderr
     assert len([line for line in runs[0].stderr.splitlines() if "compiling" in line]) == 1
     assert "compiling" not in runs[1].stderr
+
+
+# --- step 1 of the fast path: the reference loop, compiled ---
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced", "broadcast"])
+def test_the_compiled_reference_loop_adds_like_the_reference(layout, rng):
+    from teachgrad.fastpath import plain
+    a, b = make(rng, F64, layout, shape=(3, 4, 5)), make(rng, F64, "transposed", shape=(3, 4, 5))
+    out = np.empty(60, F64)
+    plain.add_plain(a.storage, np.array(a.strides), a.offset, b.storage, np.array(b.strides), b.offset,
+                    np.array(a.shape), out)
+    assert_same(out, reference.binary("add", a, b, F64))
+
+
+def test_index_of_walks_the_indices_in_row_major_order():
+    from teachgrad.strides import all_indices, index_of
+    shape, index = (2, 3, 4), [0, 0, 0]
+    walked = []
+    for flat in range(24):
+        index_of(flat, shape, index)
+        walked.append(tuple(index))
+    assert walked == list(all_indices(shape))
