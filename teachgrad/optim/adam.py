@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from teachgrad import creation
 from teachgrad.autograd.grad_mode import no_grad
-from teachgrad.dtypes import float32
-from teachgrad.optim.optimizer import Optimizer, check_non_negative
+from teachgrad.optim.optimizer import Optimizer, check_betas, check_non_negative
 
 
 class Adam(Optimizer):
@@ -29,10 +27,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
         check_non_negative(lr=lr, eps=eps)
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
                         "decoupled_weight_decay": decoupled_weight_decay}
@@ -43,23 +38,12 @@ class Adam(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+            amsgrad = group["amsgrad"]
+            buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
             for p, grad in self._gradients(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = creation.tensor(0.0, dtype=float32)
-                    state["exp_avg"] = creation.zeros_like(p)
-                    state["exp_avg_sq"] = creation.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = creation.zeros_like(p)
+                state, step = self._advance_state(p, *buffers)
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                state["step"].add_(1)
-                step = state["step"].item()
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad.add(p, alpha=weight_decay)
+                grad = self._decayed(p, grad, group)
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1**step

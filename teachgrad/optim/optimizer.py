@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from teachgrad import creation
 from teachgrad.autograd.grad_mode import enable_grad
+from teachgrad.dtypes import float32
 from teachgrad.tensor import Tensor
 
 
@@ -35,6 +37,13 @@ def check_non_negative(**values: Any) -> None:
     for name, value in values.items():
         if value < 0.0:
             raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
+
+
+def check_betas(betas: tuple) -> None:
+    """PyTorch's ValueError unless 0 <= beta < 1 for both betas of an Adam-family optimizer."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
 class Optimizer:
@@ -98,6 +107,37 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is not None:
                 yield p, (-p.grad if group["maximize"] else p.grad)
+
+    @staticmethod
+    def _decayed(p: Tensor, grad: Tensor, group: dict) -> Tensor:
+        """Apply the group's weight decay (when weight_decay != 0) and return the gradient to use:
+
+            decoupled_weight_decay:   p = p * (1 - lr * weight_decay)     (AdamW's; g unchanged)
+            otherwise (L2 penalty):   g = g + weight_decay * p
+        """
+        weight_decay = group["weight_decay"]
+        if weight_decay == 0:
+            return grad
+        if group.get("decoupled_weight_decay", False):
+            p.mul_(1 - group["lr"] * weight_decay)
+            return grad
+        return grad.add(p, alpha=weight_decay)
+
+    def _advance_state(self, p: Tensor, *buffers: str, **scalars: float) -> tuple[dict, float]:
+        """Count a step of p: return state[p], its "step" counter advanced, and the new step number t = 1, 2, ...
+
+        On p's first step the state is made as PyTorch makes it: "step" = 0, then each scalar (both
+        float32 0-dim tensors), then a zero tensor like p for each buffer name.
+        """
+        state = self.state[p]
+        if not state:
+            state["step"] = creation.tensor(0.0, dtype=float32)
+            for name, value in scalars.items():
+                state[name] = creation.tensor(value, dtype=float32)
+            for name in buffers:
+                state[name] = creation.zeros_like(p)
+        state["step"].add_(1)
+        return state, state["step"].item()
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         """Re-evaluate the model (with gradients) when a closure is given, as PyTorch does."""
