@@ -42,6 +42,13 @@ def writable_output(ctx: click.Context, param: click.Parameter, path: Path | Non
     return path
 
 
+def writable_chart(ctx: click.Context, param: click.Parameter, path: Path | None) -> Path | None:
+    """Click callback of a chart file option: `writable_output`, and a name ending in .png or .svg (its format)."""
+    if path is not None and path.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{path} should end in .png or .svg: the extension names the file format")
+    return writable_output(ctx, param, path)
+
+
 def replace_folder(path: Path, fill: Callable[[Path], None]) -> Path:
     """Call `fill(temporary_folder)`, then swap the finished folder in at `path`, replacing any old one whole.
 

@@ -70,7 +70,7 @@ def snapshot(model: nn.Module) -> dict[str, np.ndarray]:
 
 def run_path(path: str, model: nn.Module, train_loader: DataLoader, test_loader: DataLoader, optimizer_name: str,
              lr: float, epochs: int, quiet: bool) -> list[EpochResult]:
-    """Train one model on one path ("reference", "numba" or "cuda") and record every epoch."""
+    """Train one model on one path ("reference", "numba" or "cuda"); record and print every epoch as it ends."""
     device = "cuda" if path == "cuda" else "cpu"
     backend_name = "numba" if path == "cuda" else path
     model = model.to(device)
@@ -86,6 +86,8 @@ def run_path(path: str, model: nn.Module, train_loader: DataLoader, test_loader:
             seconds = time.perf_counter() - start
             predicted, actual = predict(model, test_loader, device)
             results.append(EpochResult(loss, float((predicted == actual).mean()), seconds, snapshot(model)))
+            click.echo(f"{path:>9} epoch {epoch:>{len(str(epochs))}}/{epochs}: loss {loss:.4f}  "
+                       f"test acc {results[-1].accuracy:.3f}  ({seconds:.2f} s)")
     return results
 
 

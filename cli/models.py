@@ -50,3 +50,8 @@ def build_model(name: str, input_shape: tuple, classes: int, hidden: int, layers
     if len(input_shape) != 3:
         raise ValueError(f"the cnn model needs image inputs (channels, height, width), got inputs of shape {input_shape}")
     return CNN(input_shape[0], input_shape[-1], classes)
+
+
+def describe_model(name: str, hidden: int, layers: int) -> str:
+    """The model in a few words for titles and help: `mlp 2x32` (layers x units), `cnn`, `linear`."""
+    return f"mlp {layers}x{hidden}" if name == "mlp" else name

@@ -1,124 +1,124 @@
-"""Charts drawn with pillow (no plotting library needed): loss curves, decision regions,
-confusion matrices and image grids. Each returns a PIL image; callers save it."""
+"""Charts drawn with matplotlib, as a learner would draw them: learning curves, decision
+boundaries, confusion matrices, scatter plots and image grids.
+
+Each function returns a `matplotlib.figure.Figure` made without pyplot, so no window opens and
+no global state is kept: `Figure.savefig` draws a PNG with the Agg backend and an SVG with the
+SVG backend. `report.save_figure` writes it.
+"""
 
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+from teachgrad.cli.loop import EpochResult
 
-
-def _font(size: int = 12) -> ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # pillow < 10.1 has one fixed-size default font
-        return ImageFont.load_default()
-
-
-def line_chart(series: dict[str, Sequence[float]], title: str, size: tuple[int, int] = (640, 400)) -> Image.Image:
-    """One line per named series over x = 1, 2, ...; axes labelled with the value range."""
-    width, height = size
-    left, right, top, bottom = 70, 20, 40, 50
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    values = np.concatenate([np.asarray(v, dtype=float) for v in series.values()]) if series else np.zeros(1)
-    low, high = float(values.min()), float(values.max())
-    if high - low < 1e-12:
-        low, high = low - 0.5, high + 0.5
-    count = max(len(v) for v in series.values()) if series else 1
-
-    def to_pixel(i: int, v: float) -> tuple[float, float]:
-        x = left + (width - left - right) * (i / max(count - 1, 1))
-        y = top + (height - top - bottom) * (1 - (v - low) / (high - low))
-        return x, y
-
-    draw.rectangle([left, top, width - right, height - bottom], outline="black")
-    font = _font()
-    draw.text((left, 10), title, fill="black", font=font)
-    draw.text((5, top - 6), f"{high:.4g}", fill="black", font=font)
-    draw.text((5, height - bottom - 6), f"{low:.4g}", fill="black", font=font)
-    draw.text((left, height - bottom + 8), "1", fill="black", font=font)
-    draw.text((width - right - 20, height - bottom + 8), str(count), fill="black", font=font)
-    draw.text(((width - 40) // 2, height - bottom + 24), "epoch", fill="black", font=font)
-    for number, (name, ys) in enumerate(series.items()):
-        colour = PALETTE[number % len(PALETTE)]
-        points = [to_pixel(i, v) for i, v in enumerate(ys)]
-        if len(points) > 1:
-            draw.line(points, fill=colour, width=2 if number == 0 else 1)
-        for x, y in points:
-            draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour)
-        draw.text((width - right - 150, top + 8 + 16 * number), f"-- {name}", fill=colour, font=font)
-    return image
+# One look per path, so that equal curves stay visible: a wide pale line under a thin dashed one.
+PATH_STYLES = {
+    "reference": {"linestyle": "-", "linewidth": 4, "alpha": 0.5, "marker": "o", "markersize": 8},
+    "numba": {"linestyle": "--", "linewidth": 1.5, "marker": "x", "markersize": 7},
+    "cuda": {"linestyle": ":", "linewidth": 1.5, "marker": "s", "markersize": 5, "fillstyle": "none"},
+}
 
 
-def decision_regions(predict: Callable[[np.ndarray], np.ndarray], points: np.ndarray, labels: np.ndarray,
-                     size: int = 400, resolution: int = 100) -> Image.Image:
-    """Class regions of `predict` over the points' bounding box, with the points on top."""
-    low, high = _bounds(points)
-    xs = np.linspace(low[0], high[0], resolution)
-    ys = np.linspace(high[1], low[1], resolution)
-    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(np.float32)
-    classes = predict(grid).reshape(resolution, resolution)
-    light = np.array([[int(c + (255 - c) * 0.65) for c in colour] for colour in PALETTE], dtype=np.uint8)
-    image = Image.fromarray(light[classes % len(PALETTE)], "RGB").resize((size, size), Image.NEAREST)
-    _draw_points(ImageDraw.Draw(image), points, labels, size)
-    return image
+def class_names(dataset, classes: int) -> list[str]:
+    """The dataset's `classes` (looking through a `random_split` Subset), else "class 0", "class 1", ..."""
+    while not hasattr(dataset, "classes") and hasattr(dataset, "dataset"):
+        dataset = dataset.dataset
+    return [str(name) for name in getattr(dataset, "classes", [f"class {k}" for k in range(classes)])]
 
 
-def confusion_matrix_image(matrix: np.ndarray, cell: int = 40) -> Image.Image:
-    """Rows are true classes, columns predicted classes; darker cells hold more samples."""
-    n = matrix.shape[0]
-    margin = 30
-    image = Image.new("RGB", (margin + n * cell, margin + n * cell), "white")
-    draw = ImageDraw.Draw(image)
-    font = _font(11)
-    peak = max(int(matrix.max()), 1)
-    for i in range(n):
-        draw.text((5, margin + i * cell + cell // 3), str(i), fill="black", font=font)
-        draw.text((margin + i * cell + cell // 3, 5), str(i), fill="black", font=font)
-        for j in range(n):
-            shade = int(255 - 200 * matrix[i, j] / peak)
-            box = [margin + j * cell, margin + i * cell, margin + (j + 1) * cell - 1, margin + (i + 1) * cell - 1]
-            draw.rectangle(box, fill=(shade, shade, 255))
-            draw.text((box[0] + 4, box[1] + cell // 3), str(int(matrix[i, j])), fill="black", font=font)
-    return image
+def learning_curves(results: dict[str, list[EpochResult]], title: str) -> Figure:
+    """Training loss and test accuracy per epoch, one line per path in that path's style."""
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    for path, per_epoch in results.items():
+        epochs = range(1, len(per_epoch) + 1)
+        loss_axes.plot(epochs, [r.loss for r in per_epoch], label=path, **PATH_STYLES[path])
+        accuracy_axes.plot(epochs, [r.accuracy for r in per_epoch], label=path, **PATH_STYLES[path])
+    for axes, name in ((loss_axes, "training loss"), (accuracy_axes, "test accuracy")):
+        axes.set(title=name, xlabel="epoch", ylabel=name)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(alpha=0.3)
+        axes.legend()
+    figure.suptitle(title)
+    return figure
 
 
-def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], columns: int = 8, scale: int = 2) -> Image.Image:
-    """Grayscale images (H x W, values 0..1) in a grid, each with a caption under it."""
-    height, width = images[0].shape[-2:]
-    cell_w, cell_h = width * scale + 8, height * scale + 20
+def decision_boundary(scores: Callable[[np.ndarray], np.ndarray], points: np.ndarray, labels: np.ndarray,
+                      names: Sequence[str], title: str, resolution: int = 200) -> Figure:
+    """The class regions of a model over the points' bounding box, its boundary, and the points.
+
+    `scores(grid)` gives one score per class for each row of an (N, 2) grid. Class k wins where
+    its margin m_k = s_k - max_{j != k} s_j is > 0; the boundary is the line m_k = 0, which
+    matplotlib's contouring interpolates between grid points, so it is drawn smooth.
+    """
+    low, high = points.min(axis=0) - 0.1, points.max(axis=0) + 0.1
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    grid = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype(np.float32)
+    s = scores(grid).reshape(resolution, resolution, -1)
+    figure = Figure(figsize=(6, 5), layout="constrained")
+    axes = figure.subplots()
+    for k, name in enumerate(names):
+        margin = s[..., k] - np.delete(s, k, axis=-1).max(axis=-1)
+        if margin.max() > 0:
+            axes.contourf(grid_x, grid_y, margin, levels=[0, margin.max()], colors=[f"C{k}"], alpha=0.25)
+        if margin.min() < 0 < margin.max():
+            axes.contour(grid_x, grid_y, margin, levels=[0], colors="black", linewidths=1.5)
+    _plot_points(axes, points, labels, names)
+    handles, _ = axes.get_legend_handles_labels()
+    axes.legend(handles=handles + [Line2D([], [], color="black", label="decision boundary")])
+    axes.set(title=title, xlabel="x0", ylabel="x1")
+    return figure
+
+
+def confusion_matrix(matrix: np.ndarray, names: Sequence[str], title: str) -> Figure:
+    """Counts of (true class, predicted class): rows are true classes, columns predicted ones."""
+    figure = Figure(figsize=(7, 6), layout="constrained")
+    axes = figure.subplots()
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, label="test samples")
+    ticks = range(len(names))
+    slanted = max(map(len, names)) > 2  # (long names would overlap side by side)
+    axes.set_xticks(ticks, names, rotation=45 if slanted else 0, ha="right" if slanted else "center")
+    axes.set_yticks(ticks, names)
+    axes.set(title=title, xlabel="predicted", ylabel="true")
+    for (i, j), count in np.ndenumerate(matrix):
+        colour = "white" if count > matrix.max() / 2 else "black"
+        axes.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
+    return figure
+
+
+def scatter(points: np.ndarray, labels: np.ndarray, names: Sequence[str], title: str) -> Figure:
+    """The points of a 2-D dataset, coloured by class."""
+    figure = Figure(figsize=(6, 5), layout="constrained")
+    axes = figure.subplots()
+    _plot_points(axes, points, labels, names)
+    axes.set(title=title, xlabel="x0", ylabel="x1")
+    axes.legend()
+    return figure
+
+
+def _plot_points(axes, points: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> None:
+    """The points of each class in that class's colour, labelled with its name for the legend."""
+    for k, name in enumerate(names):
+        chosen = labels == k
+        axes.scatter(points[chosen, 0], points[chosen, 1], s=16, color=f"C{k}", edgecolors="black", linewidths=0.5, label=name)
+
+
+def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], title: str, columns: int = 8) -> Figure:
+    """Grayscale images (H x W, values 0..1) in a grid, each titled with its caption."""
     rows = -(-len(images) // columns)
-    grid = Image.new("RGB", (columns * cell_w, rows * cell_h), "white")
-    draw = ImageDraw.Draw(grid)
-    font = _font(11)
-    for k, (array, caption) in enumerate(zip(images, captions)):
-        pixels = (np.clip(np.asarray(array).reshape(height, width), 0, 1) * 255).astype(np.uint8)
-        tile = Image.fromarray(pixels, "L").resize((width * scale, height * scale), Image.NEAREST)
-        x, y = (k % columns) * cell_w + 4, (k // columns) * cell_h + 2
-        grid.paste(tile.convert("RGB"), (x, y))
-        draw.text((x, y + height * scale + 2), caption, fill="black", font=font)
-    return grid
-
-
-def scatter(points: np.ndarray, labels: np.ndarray, size: int = 400) -> Image.Image:
-    """The points of a 2-D dataset coloured by label."""
-    image = Image.new("RGB", (size, size), "white")
-    _draw_points(ImageDraw.Draw(image), points, labels, size)
-    return image
-
-
-def _bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return points.min(axis=0) - 0.1, points.max(axis=0) + 0.1
-
-
-def _draw_points(draw: ImageDraw.ImageDraw, points: np.ndarray, labels: np.ndarray, size: int) -> None:
-    low, high = _bounds(points)
-    for (x, y), label in zip(points, labels):
-        px = (x - low[0]) / (high[0] - low[0]) * size
-        py = (high[1] - y) / (high[1] - low[1]) * size
-        draw.ellipse([px - 3, py - 3, px + 3, py + 3], fill=PALETTE[int(label) % len(PALETTE)], outline="black")
+    figure = Figure(figsize=(1.25 * columns, 1.4 * rows + 0.4), layout="constrained")
+    grid = np.atleast_2d(figure.subplots(rows, columns))
+    for axes, image, caption in zip(grid.flat, images, captions):
+        axes.imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes.set_title(caption, fontsize=9)
+    for axes in grid.flat:
+        axes.set_axis_off()
+    figure.suptitle(title)
+    return figure

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+from matplotlib.figure import Figure
 
 from teachgrad.cli.files import write_atomically, write_text_atomically
 from teachgrad.cli.loop import EpochResult
@@ -66,17 +67,16 @@ def epoch_rows(results: dict[str, list[EpochResult]], agreement: Agreement) -> l
     return rows
 
 
-def print_epoch(epoch: int, results: dict[str, list[EpochResult]], agreement: Agreement) -> None:
-    cells = [f"{path} loss {r[epoch].loss:.4f} acc {r[epoch].accuracy:.3f} {r[epoch].seconds:.3f}s" for path, r in results.items()]
-    diff = f" | max diff: loss {agreement.loss_difference[epoch]:.2e}, params {agreement.parameter_difference[epoch]:.2e}" \
-        if len(results) > 1 else ""
-    click.echo(f"epoch {epoch + 1:>3}: " + " | ".join(cells) + diff)
+def print_differences(agreement: Agreement) -> None:
+    """One line per epoch: the largest loss and parameter difference between the paths."""
+    for epoch, (loss, parameter) in enumerate(zip(agreement.loss_difference, agreement.parameter_difference), start=1):
+        click.echo(f"epoch {epoch:>3}: largest difference between paths: loss {loss:.2e}, parameters {parameter:.2e}")
 
 
 def summary_table(results: dict[str, list[EpochResult]], agreement: Agreement) -> str:
     """Final loss, accuracy, total time and speed-up over reference, one row per path."""
     reference_time = sum(r.seconds for r in results["reference"]) if "reference" in results else None
-    lines = [f"{'path':<10} {'final loss':>10} {'accuracy':>9} {'seconds':>9} {'speed-up':>9}"]
+    lines = [f"{'path':<10} {'final loss':>10} {'test acc':>9} {'seconds':>9} {'speed-up':>9}"]
     for path, per_epoch in results.items():
         seconds = sum(r.seconds for r in per_epoch)
         speedup = f"{reference_time / seconds:8.1f}x" if reference_time and seconds > 0 else "        -"
@@ -99,5 +99,6 @@ def write_metrics(out: Path, rows: list[dict]) -> None:
     write_text_atomically(out / "metrics.csv", buffer.getvalue())
 
 
-def save_image(path: Path, image) -> None:
-    write_atomically(path, lambda tmp: image.save(tmp, format="PNG"))
+def save_figure(path: Path, figure: Figure) -> None:
+    """Write the figure atomically, in the format its extension names (.png or .svg)."""
+    write_atomically(path, lambda tmp: figure.savefig(tmp, format=path.suffix[1:].lower()))

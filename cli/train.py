@@ -14,15 +14,18 @@ import click
 import numpy as np
 
 import teachgrad as tg
+from teachgrad.cli.checkpoint import save_checkpoint
 from teachgrad.cli.data import DATASETS, load_data
 from teachgrad.cli.files import replace_folder, writable_output
 from teachgrad.cli.loop import predict, run_path
-from teachgrad.cli.models import MODELS, build_model
-from teachgrad.cli.plots import confusion_matrix_image, decision_regions, line_chart
-from teachgrad.cli.report import compare_paths, epoch_rows, print_epoch, save_image, summary_table, write_metrics
+from teachgrad.cli.models import MODELS, build_model, describe_model
+from teachgrad.cli.plots import class_names, confusion_matrix, decision_boundary, learning_curves
+from teachgrad.cli.recipes import recipes_help, use_recipe
+from teachgrad.cli.report import compare_paths, epoch_rows, print_differences, save_figure, summary_table, write_metrics
 from teachgrad.utils.data import DataLoader
 
 PATHS = ("reference", "numba", "cuda")
+PER_DATASET = "per dataset"
 
 
 class LearningRate(click.FloatRange):
@@ -50,26 +53,32 @@ def parse_paths(ctx: click.Context, param: click.Parameter, value: str) -> list[
     return paths
 
 
-@click.command()
-@click.option("--dataset", type=click.Choice(DATASETS), default="moons", show_default=True, help="What to train on.")
-@click.option("--n", "n", type=click.IntRange(min=10), default=400, show_default=True, help="Training samples (toy sets, digits).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of mnist/imagefolder files (digits: its cache).")
-@click.option("--model", type=click.Choice(MODELS), default="mlp", show_default=True)
-@click.option("--hidden", type=click.IntRange(min=1), default=64, show_default=True, help="Units per hidden layer (mlp).")
-@click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True, help="Hidden layers (mlp).")
-@click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
-@click.option("--lr", type=LearningRate(), default=0.1, show_default=True, help="Learning rate: finite, > 0 and <= 10.")
-@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
+@click.command(epilog=recipes_help())
+@click.option("--dataset", type=click.Choice(DATASETS), default="moons", show_default=True, is_eager=True,
+              callback=use_recipe, help="What to train on; it picks the defaults of the options below (see the end).")
+@click.option("--n", "n", type=click.IntRange(min=10), show_default=PER_DATASET, help="Training samples (toy sets, digits).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of mnist/imagefolder files (digits: its cache). Without it, mnist and fashion-mnist "
+                   "are downloaded into the cache ($TEACHGRAD_CACHE, else ~/.cache/teachgrad).")
+@click.option("--model", type=click.Choice(MODELS), show_default=PER_DATASET)
+@click.option("--hidden", type=click.IntRange(min=1), show_default=PER_DATASET, help="Units per hidden layer (mlp).")
+@click.option("--layers", type=click.IntRange(min=1), show_default=PER_DATASET, help="Hidden layers (mlp).")
+@click.option("--epochs", type=click.IntRange(min=1), show_default=PER_DATASET)
+@click.option("--batch-size", type=click.IntRange(min=1), show_default=PER_DATASET)
+@click.option("--lr", type=LearningRate(), show_default=PER_DATASET, help="Learning rate: finite, > 0 and <= 10.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), show_default=PER_DATASET)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
               help="Where the fast path runs: with cuda, the numba path in --paths runs on the GPU instead.")
-@click.option("--paths", default="reference,numba", show_default=True, callback=parse_paths,
+@click.option("--paths", show_default=PER_DATASET, callback=parse_paths,
               help="Comma-separated paths to train and cross-check: reference, numba, cuda.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), callback=writable_output,
               help="Write metrics, charts and the model here (replacing an earlier run there, once this one is complete).")
+@click.option("--format", "chart_format", type=click.Choice(["png", "svg"]), default="png", show_default=True,
+              help="The file format of the charts in --out.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, optimizer, seed, device, paths, out, quiet):
+def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, optimizer, seed, device, paths, out,
+          chart_format, quiet):
     """Train a model on each path from the same start and report agreement and speed."""
     if device == "cuda":
         paths = list(dict.fromkeys("cuda" if p == "numba" else p for p in paths))
@@ -90,28 +99,35 @@ def train(dataset, n, data_dir, model, hidden, layers, epochs, batch_size, lr, o
         results[path] = run_path(path, net, train_loader, test_loader, optimizer, lr, epochs, quiet)
         models[path] = net
     agreement = compare_paths(results)
-    for epoch in range(epochs):
-        print_epoch(epoch, results, agreement)
+    if len(paths) > 1:
+        print_differences(agreement)
     click.echo(summary_table(results, agreement))
     if out is not None:
-        replace_folder(out, lambda folder: _write_outputs(folder, results, agreement, models[paths[-1]], data, test_loader))
-        click.echo(f"wrote metrics.json, metrics.csv, loss.png, model.npz and more to {out}")
+        trained_with = {"dataset": dataset, "n": n, "seed": seed, "data_dir": str(data_dir.resolve()) if data_dir else None,
+                        "model": model, "hidden": hidden, "layers": layers, "epochs": epochs, "batch_size": batch_size,
+                        "lr": lr, "optimizer": optimizer}
+        title = f"{dataset}: {describe_model(model, hidden, layers)}, {optimizer} lr={lr:g}, batch {batch_size}"
+        replace_folder(out, lambda folder: _write_outputs(folder, results, agreement, models[paths[-1]], data, test_loader,
+                                                          trained_with, title, chart_format))
+        click.echo(f"wrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}")
     if len(paths) > 1 and not agreement.agree:
         raise SystemExit(1)
 
 
-def _write_outputs(out, results, agreement, model, data, test_loader) -> None:
+def _write_outputs(out, results, agreement, model, data, test_loader, trained_with, title, chart_format) -> None:
     write_metrics(out, epoch_rows(results, agreement))
-    save_image(out / "loss.png", line_chart({p: [r.loss for r in rs] for p, rs in results.items()}, "training loss"))
-    model = model.to("cpu")
+    save_figure(out / f"learning_curves.{chart_format}", learning_curves(results, title))
+    model = model.to("cpu").eval()
+    names = class_names(data.train, data.classes)
+    accuracy = f"test acc {list(results.values())[-1][-1].accuracy:.3f}"  # (of the saved model: the last path's)
     if data.kind == "points":
-        points, labels = data.train.points, data.train.labels
         with tg.no_grad():
-            predict_grid = lambda grid: model(tg.from_numpy(grid)).argmax(1).numpy()
-            save_image(out / "decision_boundary.png", decision_regions(predict_grid, points, labels))
+            scores = lambda grid: model(tg.from_numpy(grid)).numpy()
+            figure = decision_boundary(scores, data.train.points, data.train.labels, names, f"{title}\n{accuracy}")
+        save_figure(out / f"decision_boundary.{chart_format}", figure)
     else:
         predicted, actual = predict(model, test_loader, "cpu")
         matrix = np.zeros((data.classes, data.classes), dtype=np.int64)
         np.add.at(matrix, (actual, predicted), 1)
-        save_image(out / "confusion_matrix.png", confusion_matrix_image(matrix))
-    tg.save(model.state_dict(), out / "model.npz")
+        save_figure(out / f"confusion_matrix.{chart_format}", confusion_matrix(matrix, names, f"{title}\n{accuracy}"))
+    save_checkpoint(out / "model.npz", model, trained_with)

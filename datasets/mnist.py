@@ -1,15 +1,21 @@
-"""MNIST and FashionMNIST from their IDX files, which the user places in a folder (no download).
+"""MNIST and FashionMNIST from their IDX files, downloaded on request as in torchvision.
 
 The four files of each dataset (train/test images and labels) may be gzip-compressed
 (`name.gz`) or not, and may lie in `root/<DatasetName>/raw/` (torchvision's layout) or directly
 in `root/`. A missing file gives a FileNotFoundError that lists the files and the folders.
+`download=True` fetches the missing files into `root/<DatasetName>/raw/` from the first of the
+class's `mirrors` that serves each file with the MD5 checksum listed in `resources`.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import http.client
 import math
 import os
+import sys
+import urllib.request
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -75,19 +81,59 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
         f.write(header + body)
 
 
+def download_file(url: str, path: Path, md5: str) -> None:
+    """Fetch `url` into `path` if its MD5 checksum is `md5`; else raise and leave `path` as it was."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        data = response.read()
+    actual = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    if actual != md5:
+        raise ValueError(f"checksum mismatch: its MD5 is {actual}, expected {md5} (a damaged or changed file)")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)  # readers never see a half-written file
+
+
+def download_resources(mirrors: list[str], resources: list[tuple[str, str]], folder: Path) -> None:
+    """Download each `(filename, md5)` into `folder`, trying the mirrors in order.
+
+    A file no mirror serves intact raises RuntimeError naming each mirror's failure.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, md5 in resources:
+        failures = []
+        for mirror in mirrors:
+            url = mirror + filename
+            print(f"Downloading {url} to {folder / filename}", file=sys.stderr)
+            try:
+                download_file(url, folder / filename, md5)
+                break
+            except (OSError, http.client.HTTPException, ValueError) as error:  # (URLError, HTTPError: OSErrors)
+                failures.append(f"{url}: {error}")
+        else:
+            raise RuntimeError(f"could not download {filename} from any mirror ({'; '.join(failures)}). Check the "
+                               f"internet connection, or place the file in {folder} yourself.")
+
+
 class MNIST(LabelledImages):
     """MNIST digits from the IDX files in `root`: `ds[i]` is `(PIL image 'L' 28x28, int label)`.
 
     `train=True` reads the 60,000 training images, else the 10,000 test images. `data`
-    (n, 28, 28) and `targets` (n,) are int64 tensors. `download=True` is refused: teachgrad does
-    not download; place the files yourself (the error lists them).
+    (n, 28, 28) and `targets` (n,) are int64 tensors. `download=True` first downloads whichever of
+    the four files are missing (see the module docstring).
     """
 
     files = {
         True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
-    source = "https://yann.lecun.com/exdb/mnist/ (or a mirror)"
+    # torchvision's mirrors and MD5 checksums for the gzip-compressed files.
+    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+    ]
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 
@@ -97,7 +143,9 @@ class MNIST(LabelledImages):
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
-        image_file, label_file = (self._find(name, download) for name in self.files[train])
+        if download:
+            self.download()
+        image_file, label_file = (self._find(name) for name in self.files[train])
         self.images = read_idx(image_file)
         self.labels = read_idx(label_file).astype(np.int64)
         if self.images.ndim != 3 or self.labels.ndim != 1 or len(self.images) != len(self.labels):
@@ -109,18 +157,29 @@ class MNIST(LabelledImages):
         """torchvision's folder for the files: root/<DatasetName>/raw."""
         return self.root / type(self).__name__ / "raw"
 
-    def _find(self, name: str, download: bool) -> Path:
-        folders = [self.raw_folder, self.root]
-        for folder in folders:
+    def download(self) -> None:
+        """Download the files not already in the root or the raw folder into the raw folder."""
+        missing = [(filename, md5) for filename, md5 in self.resources
+                   if self._locate(filename.removesuffix(".gz")) is None]
+        download_resources(self.mirrors, missing, self.raw_folder)
+
+    def _locate(self, name: str) -> Path | None:
+        """The file `name` (or `name`.gz) in the raw folder or the root; None when it is in neither."""
+        for folder in (self.raw_folder, self.root):
             for candidate in (folder / name, folder / f"{name}.gz"):
                 if candidate.is_file():
                     return candidate
+        return None
+
+    def _find(self, name: str) -> Path:
+        found = self._locate(name)
+        if found is not None:
+            return found
         all_names = [n for pair in self.files.values() for n in pair]
-        refusal = "teachgrad does not download datasets (download=True is not supported). " if download else ""
         raise FileNotFoundError(
-            f"{refusal}{type(self).__name__}: file {name!r} (or {name}.gz) not found in "
-            f"{folders[0]} or {folders[1]}. Place these files there (gzip-compressed or not): "
-            f"{', '.join(all_names)}; they are distributed at {self.source}.")
+            f"{type(self).__name__}: file {name!r} (or {name}.gz) not found in {self.raw_folder} or {self.root}. "
+            f"Pass download=True to download them, or place these files there (gzip-compressed or not): "
+            f"{', '.join(all_names)}; they are distributed at {self.mirrors[0]}.")
 
     def __repr__(self) -> str:
         split = "Train" if self.train else "Test"
@@ -130,6 +189,13 @@ class MNIST(LabelledImages):
 class FashionMNIST(MNIST):
     """Zalando's FashionMNIST: same files and layout as MNIST, ten kinds of clothing."""
 
-    source = "https://github.com/zalandoresearch/fashion-mnist"
+    mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+               "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot"]

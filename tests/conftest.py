@@ -63,12 +63,14 @@ def mnist_mirror(tmp_path):
     folder = tmp_path / "served"
     folder.mkdir()
     rng = np.random.default_rng(0)
-    images = {True: rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), False: rng.integers(0, 256, (4, 28, 28), dtype=np.uint8)}
+    images = {train: rng.integers(0, 256, (size, 28, 28), dtype=np.uint8) for train, size in ((True, 6), (False, 4))}
     labels = {True: np.array([5, 0, 4, 1, 9, 2], np.uint8), False: np.array([7, 2, 1, 0], np.uint8)}
     resources = []
     for train, prefix in ((True, "train"), (False, "t10k")):
-        for name, array in ((f"{prefix}-images-idx3-ubyte.gz", images[train]), (f"{prefix}-labels-idx1-ubyte.gz", labels[train])):
-            data = gzip.compress(bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">i4").tobytes() + array.tobytes())
+        for kind, array in (("images-idx3", images[train]), ("labels-idx1", labels[train])):
+            name = f"{prefix}-{kind}-ubyte.gz"
+            header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">i4").tobytes()  # IDX, by hand
+            data = gzip.compress(header + array.tobytes())
             (folder / name).write_bytes(data)
             resources.append((name, hashlib.md5(data).hexdigest()))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_MirrorHandler, directory=str(folder)))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
+import re
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -46,6 +50,21 @@ def test_train_cross_checks_both_paths_and_reports_agreement_and_speed():
     assert sum(line.startswith("epoch") for line in lines) == 2
 
 
+def test_train_prints_each_epoch_of_a_path_as_it_ends_with_test_accuracy(monkeypatch):
+    original = train.run_path
+
+    def fail_on_the_second_path(path, *args):
+        if path == "numba":
+            raise RuntimeError("the numba path broke")
+        return original(path, *args)
+
+    monkeypatch.setattr(train, "run_path", fail_on_the_second_path)
+    result = CliRunner().invoke(main, ["train", *SMALL])
+    assert result.exit_code == 1 and "the numba path broke" in result.output
+    epoch_lines = [line.split(":")[0] for line in result.output.splitlines() if "test acc" in line]
+    assert epoch_lines == ["reference epoch 1/2", "reference epoch 2/2"]
+
+
 def test_train_on_one_path_reports_no_agreement_line():
     result = run("train", *SMALL, "--paths", "numba")
     assert result.exit_code == 0, result.output
@@ -65,7 +84,7 @@ def test_train_exits_1_when_paths_disagree(monkeypatch):
     (["--paths", "reference,gpu"], "unknown path(s) gpu"),
     (["--optimizer", "lbfgs"], "'lbfgs' is not one of"),
     (["--epochs", "0"], "0 is not in the range"),
-    (["--dataset", "mnist"], "--data-dir"),
+    (["--dataset", "imagefolder"], "--data-dir"),
 ])
 def test_bad_train_options_are_usage_errors(args, message):
     result = CliRunner().invoke(main, ["train", *args])
@@ -100,26 +119,73 @@ def test_train_out_writes_every_file(tmp_path):
     assert [(r["epoch"], r["path"]) for r in rows] == [(1, "reference"), (1, "numba"), (2, "reference"), (2, "numba")]
     csv_lines = (out / "metrics.csv").read_text().splitlines()
     assert csv_lines[0].startswith("epoch,path,loss,accuracy,seconds") and len(csv_lines) == 5
-    with Image.open(out / "loss.png") as loss_png, Image.open(out / "decision_boundary.png") as boundary:
-        assert loss_png.size == (640, 400) and boundary.size == (400, 400)
-    state = tg.load(out / "model.npz")
+    # (matplotlib's default 100 dots per inch: figures of 10 x 4 and 6 x 5 inches)
+    with Image.open(out / "learning_curves.png") as curves, Image.open(out / "decision_boundary.png") as boundary:
+        assert (curves.format, curves.size) == ("PNG", (1000, 400)) and (boundary.format, boundary.size) == ("PNG", (600, 500))
+    state = tg.load(out / "model.npz")["model_state_dict"]
     assert set(state) == {"body.1.weight", "body.1.bias", "body.3.weight", "body.3.bias", "head.weight", "head.bias"}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left behind
 
 
-def test_eval_reports_the_accuracy_of_a_saved_model(tmp_path):
-    run("train", *SMALL, "--out", str(tmp_path))
-    result = run("eval", "--checkpoint", str(tmp_path / "model.npz"), "--n", "60", "--hidden", "8")
+def test_train_out_names_every_file_it_wrote(tmp_path):
+    result = run("train", *SMALL, "--out", str(tmp_path / "run"))
+    assert f"wrote decision_boundary.png, learning_curves.png, metrics.csv, metrics.json, model.npz to {tmp_path / 'run'}" \
+        in result.output
+
+
+def test_train_out_draws_svg_charts_on_request(tmp_path):
+    result = run("train", *SMALL, "--format", "svg", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    for name in ("learning_curves.svg", "decision_boundary.svg"):
+        text = (tmp_path / name).read_text()
+        assert text.startswith("<?xml") and "<svg" in text and len(text) > 10_000
+
+
+def test_train_out_files_get_the_mode_the_umask_allows(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        run("train", *SMALL, "--out", str(tmp_path / "run"))
+    finally:
+        os.umask(previous)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "run").iterdir()} == {
+        name: 0o640 for name in ["decision_boundary.png", "learning_curves.png", "metrics.csv", "metrics.json", "model.npz"]}
+
+
+def test_train_checkpoint_records_how_the_model_was_trained(tmp_path):
+    run("train", *SMALL, "--seed", "3", "--lr", "0.1", "--optimizer", "sgd", "--out", str(tmp_path))
+    record = tg.load(tmp_path / "model.npz")["trained_with"]
+    assert record == {"dataset": "moons", "n": 60, "seed": 3, "data_dir": None, "model": "mlp", "hidden": 8, "layers": 2,
+                      "epochs": 2, "batch_size": 20, "lr": 0.1, "optimizer": "sgd"}
+
+
+def test_eval_rebuilds_the_model_and_test_split_from_the_checkpoint(tmp_path):
+    run("train", *SMALL, "--seed", "3", "--out", str(tmp_path))
+    result = run("eval", "--checkpoint", str(tmp_path / "model.npz"))
     assert result.exit_code == 0, result.output
     accuracy = json.loads((tmp_path / "metrics.json").read_text())[-1]["accuracy"]
-    assert f"accuracy {accuracy:.4f}" in result.output
+    assert f"test acc {accuracy:.4f} on 15 test samples of moons" in result.output
 
 
-def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
-    run("train", *SMALL, "--out", str(tmp_path))
-    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "model.npz"), "--hidden", "9"])
+def test_eval_refuses_a_file_without_a_training_record(tmp_path):
+    tg.save(tg.nn.Linear(2, 2).state_dict(), tmp_path / "weights.npz")
+    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "weights.npz")])
     assert result.exit_code == 1
-    assert "does not match" in result.output
+    assert "is not a checkpoint written by `teachgrad train --out`" in result.output
+
+
+@pytest.mark.parametrize("entry, value, message", [
+    ("hidden", 9, "its weights do not fit the mlp model its record describes"),
+    ("dataset", "nope", "has a damaged training record: dataset='nope'"),
+    ("n", "60", "has a damaged training record: dataset='moons', n='60'"),
+])
+def test_eval_refuses_a_checkpoint_whose_record_does_not_fit(tmp_path, entry, value, message):
+    run("train", *SMALL, "--out", str(tmp_path))
+    checkpoint = tg.load(tmp_path / "model.npz")
+    checkpoint["trained_with"][entry] = value
+    tg.save(checkpoint, tmp_path / "model.npz")
+    result = CliRunner().invoke(main, ["eval", "--checkpoint", str(tmp_path / "model.npz")])
+    assert result.exit_code == 1
+    assert message in result.output
 
 
 def test_rules_shows_one_operation():
@@ -134,15 +200,67 @@ def test_rules_markdown_is_the_committed_document():
     assert result.output == committed, "docs/backward-rules.md is out of date: teachgrad rules --markdown > docs/backward-rules.md"
 
 
-def test_rules_of_an_unknown_operation_lists_the_known_ones():
-    result = CliRunner().invoke(main, ["rules", "frobnicate"])
-    assert result.exit_code == 2 and "choose from" in result.output and "matmul" in result.output
+def test_rules_of_a_misspelt_operation_suggests_the_closest_name():
+    result = CliRunner().invoke(main, ["rules", "relux"])
+    assert result.exit_code == 2
+    assert "no operation named 'relux' (did you mean 'relu'?)" in result.output
+    assert "matmul" not in result.output
 
 
-def test_gradcheck_prints_a_table_for_one_operation():
+@pytest.mark.parametrize("spelling, name", [("ReLU", "relu"), ("relu_", "relu"), ("ReluBackward0", "relu"),
+                                            ("MSELoss", "mse_loss"), ("LogSoftmax", "log_softmax")])
+def test_rules_accepts_pytorchs_spellings(spelling, name):
+    result = run("rules", spelling)
+    assert result.exit_code == 0 and result.output.split()[0] == name
+
+
+def _first_body_line(fn) -> int:
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(i for i, line in enumerate(lines) if line.lstrip().startswith("def ")) + 1
+
+
+def test_rules_shows_where_forward_and_backward_are():
+    from teachgrad.functions.elementwise import ReLU
+    output = run("rules", "relu").output
+    for method in (ReLU.forward, ReLU.backward):
+        assert re.search(rf"ReLU\.{method.__name__} +\S*teachgrad/functions/elementwise\.py:{_first_body_line(method)}\n", output)
+
+
+def test_rules_of_a_composed_operation_shows_where_its_parts_are():
+    output = run("rules", "mse_loss").output
+    assert "composed of:" in output and "Sub.backward" in output and "Mean.backward" in output
+
+
+def test_rules_computes_an_example_whose_gradients_match_finite_differences():
+    output = run("rules", "mul").output
+    for label in ["input 0", "input 1", "output 0", "g (dL/d output 0)"]:
+        assert f"  {label} " in output
+    blocks = re.findall(r"dL/d input (\d) +(.*?)    \(backward\)\n +by finite diff\. +(.*?)    \(central", output, re.DOTALL)
+    assert [b[0] for b in blocks] == ["0", "1"]
+    for _, backward, numeric in blocks:
+        assert backward.split() == numeric.split()
+
+
+def test_gradcheck_prints_a_table_with_the_error_sizes():
     result = run("gradcheck", "tanh", "--backend", "numba")
     assert result.exit_code == 0
-    assert result.output.splitlines()[1].split() == ["tanh", "4", "ok"]
+    assert result.output.splitlines()[0].split() == ["operation", "samples", "result", "max", "abs", "err", "max", "rel", "err"]
+    name, samples, verdict, absolute, relative = result.output.splitlines()[1].split()
+    assert (name, samples, verdict) == ("tanh", "4", "ok")
+    assert 0 < float(absolute) < 1e-6 and 0 < float(relative) < 1e-4
+
+
+def test_gradcheck_verbose_shows_analytic_and_numeric_entries():
+    output = run("gradcheck", "tanh", "-v").output
+    assert "tanh 0-d, input 0 (Jacobian 1x1): max abs" in output
+    entry = re.search(r"d out\[0\] / d in\[0\]: analytic +(\S+) +numeric +(\S+) +\|diff\| (\S+)", output)
+    assert abs(float(entry[1]) - float(entry[2])) < 1e-8 and float(entry[3]) < 1e-8
+
+
+def test_gradcheck_of_an_unknown_operation_prints_the_error_only():
+    result = CliRunner().invoke(main, ["gradcheck", "nope"])
+    assert result.exit_code == 2
+    assert "operation" not in result.output.splitlines()[0] and "no operation named 'nope'" in result.output
 
 
 def test_datasets_lists_every_dataset():
@@ -155,14 +273,33 @@ def test_datasets_show_draws_a_scatter_for_a_toy_set(tmp_path):
     result = run("datasets", "show", "spiral", "--out", str(tmp_path / "spiral.png"))
     assert result.exit_code == 0
     with Image.open(tmp_path / "spiral.png") as image:
-        assert image.size == (400, 400)
+        assert (image.format, image.size) == ("PNG", (600, 500))
+
+
+def test_datasets_show_writes_svg_for_an_svg_name(tmp_path):
+    result = run("datasets", "show", "moons", "--out", str(tmp_path / "moons.svg"))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "moons.svg").read_text()
+    assert text.startswith("<?xml") and "<svg" in text
+
+
+def test_datasets_show_refuses_a_name_that_claims_another_format(tmp_path):
+    result = CliRunner().invoke(main, ["datasets", "show", "moons", "--out", str(tmp_path / "moons.jpg")])
+    assert result.exit_code == 2
+    assert "should end in .png or .svg" in result.output and not (tmp_path / "moons.jpg").exists()
+
+
+def test_datasets_show_of_a_file_dataset_asks_for_the_options_it_has(tmp_path):
+    result = CliRunner().invoke(main, ["datasets", "show", "imagefolder", "--out", str(tmp_path / "m.png")])
+    assert result.exit_code == 2
+    assert "--data-dir" in result.output and "--dataset" not in result.output
 
 
 def test_datasets_show_draws_a_grid_for_digits(tmp_path):
     result = run("datasets", "show", "digits", "--n", "16", "--data-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "d.png"))
     assert result.exit_code == 0, result.output
     with Image.open(tmp_path / "d.png") as image:
-        assert image.size == (8 * 64, 2 * 76)
+        assert (image.format, image.size) == ("PNG", (1000, 320))  # 8 columns of 1.25 in, 2 rows of 1.4 in + 0.4 in
 
 
 def test_bench_prints_ratios_and_writes_json(tmp_path):
@@ -291,10 +428,10 @@ def test_train_out_failing_half_way_keeps_the_earlier_run_only(tmp_path, monkeyp
     assert run("train", *SMALL[:-3], "--epochs", "1", "--quiet", "--out", str(out)).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def fail_after_the_metrics(path, image):
-        raise OSError(28, "No space left on device")  # metrics.json/.csv are written by now, loss.png fails
+    def fail_after_the_metrics(path, figure):
+        raise OSError(28, "No space left on device")  # metrics.json/.csv are written by now, the first chart fails
 
-    monkeypatch.setattr(train, "save_image", fail_after_the_metrics)
+    monkeypatch.setattr(train, "save_figure", fail_after_the_metrics)
     result = CliRunner().invoke(main, ["train", *SMALL, "--out", str(out)])
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -30,10 +30,10 @@ def test_train_out_in_a_subprocess_writes_files_that_open(tmp_path):
     result = subprocess.run(teachgrad_command() + args, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "decision_boundary.png", "loss.png", "metrics.csv", "metrics.json", "model.npz"]
-    for name, size in [("loss.png", (640, 400)), ("decision_boundary.png", (400, 400))]:
+        "decision_boundary.png", "learning_curves.png", "metrics.csv", "metrics.json", "model.npz"]
+    for name, size in [("learning_curves.png", (1000, 400)), ("decision_boundary.png", (600, 500))]:
         with Image.open(out / name) as image:
             image.verify()
         with Image.open(out / name) as image:
             assert image.size == size
-    assert "head.weight" in tg.load(out / "model.npz")
+    assert "head.weight" in tg.load(out / "model.npz")["model_state_dict"]

@@ -84,3 +84,16 @@ def test_an_image_depends_only_on_seed_split_and_index():
 def test_transform_and_target_transform_are_applied(cache):
     ds = Digits(cache, n=2, transform=lambda img: img.size, target_transform=lambda y: y + 10)
     assert ds[1] == ((28, 28), 11)
+
+
+def test_digits_are_legible_to_a_nearest_neighbour_classifier():
+    # A 1-nearest-neighbour classifier (numpy) recognises most digits when each is drawn legibly;
+    # the blurred bitmap-font and blob-like digits of version 1 brought it down to 49% (83% now).
+    def split(name, n):
+        images = [render_digit(i % 10, image_generator(0, name, i)) for i in range(n)]
+        return np.stack(images).reshape(n, -1).astype(np.float64) / 255, np.arange(n) % 10
+
+    train_x, train_y = split("train", 1000)
+    test_x, test_y = split("test", 200)
+    distances = (test_x ** 2).sum(1)[:, None] - 2 * test_x @ train_x.T + (train_x ** 2).sum(1)[None]
+    assert (train_y[distances.argmin(1)] == test_y).mean() >= 0.75

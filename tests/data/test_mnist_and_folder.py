@@ -1,6 +1,7 @@
 """MNIST/FashionMNIST IDX readers and ImageFolder, on small files the tests write."""
 
 import gzip
+import socket
 
 import numpy as np
 import pytest
@@ -122,20 +123,88 @@ def test_missing_files_name_the_files_and_the_folder(tmp_path):
     assert str(tmp_path / "MNIST" / "raw") in message
 
 
-def test_download_is_refused_with_the_files_to_place(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not download"):
+def test_missing_files_suggest_download_true(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Pass download=True to download them"):
+        MNIST(tmp_path)
+
+
+# download=True, from a local HTTP server (the mnist_mirror fixture); no test reaches the internet --------
+
+@pytest.fixture
+def mirrors(mnist_mirror, monkeypatch):
+    """Point MNIST at the local mirror; the test passes the list of mirror URLs to try, in order."""
+    monkeypatch.setattr(MNIST, "resources", mnist_mirror.resources)
+    return lambda *urls: monkeypatch.setattr(MNIST, "mirrors", list(urls))
+
+
+def closed_port_url():
+    """The URL of a port nothing listens on: connecting is refused, as when offline."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def test_download_fetches_the_files_into_the_raw_folder(tmp_path, mnist_mirror, mirrors):
+    mirrors(mnist_mirror.url)
+    ds = MNIST(tmp_path, train=False, download=True)
+    assert np.array_equal(ds.images, mnist_mirror.images[False]) and ds.targets.tolist() == [7, 2, 1, 0]
+    assert sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir()) == sorted(n for n, _ in mnist_mirror.resources)
+
+
+def test_download_keeps_no_file_whose_checksum_does_not_match(tmp_path, mnist_mirror, mirrors):
+    (mnist_mirror.folder / "changed").mkdir()
+    for name, _ in mnist_mirror.resources:
+        (mnist_mirror.folder / "changed" / name).write_bytes(gzip.compress(idx_bytes(LABELS, 0x08)))
+    mirrors(mnist_mirror.url + "changed/")
+    with pytest.raises(RuntimeError, match="could not download train-images-idx3-ubyte.gz from any mirror .*changed/"
+                                           "train-images-idx3-ubyte.gz: checksum mismatch: its MD5 is [0-9a-f]{32}, "
+                                           f"expected {mnist_mirror.resources[0][1]}"):
         MNIST(tmp_path, download=True)
+    assert not list((tmp_path / "MNIST" / "raw").iterdir())
 
 
-def test_fashion_mnist_has_clothing_classes_and_its_own_folder(tmp_path):
-    place(tmp_path / "FashionMNIST" / "raw")
-    ds = FashionMNIST(tmp_path)
-    assert ds.classes[ds[0][1]] == "Sandal"
+def test_download_passes_over_a_mirror_serving_a_corrupt_file(tmp_path, mnist_mirror, mirrors):
+    (mnist_mirror.folder / "corrupt").mkdir()
+    for name, _ in mnist_mirror.resources:
+        data = bytearray((mnist_mirror.folder / name).read_bytes())
+        data[20:40] = bytes(20)
+        (mnist_mirror.folder / "corrupt" / name).write_bytes(bytes(data))
+    mirrors(mnist_mirror.url + "corrupt/", mnist_mirror.url)
+    assert np.array_equal(MNIST(tmp_path, download=True).images, mnist_mirror.images[True])
 
 
-def test_transform_is_applied_to_the_image(tmp_path):
+def test_download_passes_over_a_transfer_cut_short(tmp_path, mnist_mirror, mirrors):
+    mirrors(mnist_mirror.url + "cut/", mnist_mirror.url)
+    assert MNIST(tmp_path, download=True).targets.tolist() == mnist_mirror.labels[True].tolist()
+
+
+def test_download_passes_over_a_mirror_without_the_file(tmp_path, mnist_mirror, mirrors):
+    mirrors(mnist_mirror.url + "nothing-here/", mnist_mirror.url)
+    assert len(MNIST(tmp_path, download=True)) == 6
+
+
+def test_download_offline_says_what_failed_and_what_to_do(tmp_path, mirrors):
+    url = closed_port_url()
+    mirrors(url)
+    with pytest.raises(RuntimeError) as raised:
+        MNIST(tmp_path, download=True)
+    message = str(raised.value)
+    assert f"could not download train-images-idx3-ubyte.gz from any mirror ({url}train-images-idx3-ubyte.gz: " in message
+    assert "Connection refused" in message and f"place the file in {tmp_path / 'MNIST' / 'raw'} yourself" in message
+
+
+def test_download_does_not_fetch_files_already_there(tmp_path, mirrors):
     place(tmp_path)
-    assert MNIST(tmp_path, transform=lambda img: img.size)[0][0] == (28, 28)
+    place(tmp_path, train=False)
+    mirrors(closed_port_url())
+    assert MNIST(tmp_path, download=True).targets.tolist() == [5, 0, 9]
+
+
+def test_fashion_mnist_downloads_into_its_own_raw_folder(tmp_path, mnist_mirror, monkeypatch):
+    monkeypatch.setattr(FashionMNIST, "resources", mnist_mirror.resources)
+    monkeypatch.setattr(FashionMNIST, "mirrors", [mnist_mirror.url])
+    FashionMNIST(tmp_path, download=True)
+    assert len(list((tmp_path / "FashionMNIST" / "raw").iterdir())) == 4
 
 
 # ImageFolder ----------------------------------------------------------------------------------
