@@ -115,3 +115,21 @@ def resolve(generator: Generator | None) -> Generator:
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a teachgrad.Generator, got {type(generator).__name__}")
     return generator
+
+
+def multinomial(generator: Generator, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+    """num_samples category numbers per row of probs, drawn with probability proportional to the weights."""
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    rows = probs.reshape(-1, probs.shape[-1]).astype(np.float64)
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and ((rows > 0).sum(1) < num_samples).any():
+        raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
+                           "category to sample)")
+    drawn = [generator.choice(rows.shape[1], num_samples, replacement, row / row.sum()) for row in rows]
+    return np.array(drawn, dtype=np.int64).reshape(probs.shape[:-1] + (num_samples,))

@@ -24,6 +24,7 @@ from teachgrad.functions import indexing, inplace, linalg, reduction, scan, sort
 from teachgrad.functions.inplace import VersionCounter
 from teachgrad.functions.device import ToDevice, empty_storage, full_storage, host_values, number_storage
 from teachgrad.functions.dispatch import run_add_scaled, run_reduce, run_unary
+from teachgrad import random as random_draws
 from teachgrad.random import resolve
 from teachgrad.strides import (
     StridedArray, broadcast_shapes, broadcast_strides, contiguous_strides, infer_shape,
@@ -35,6 +36,7 @@ MaxResult = collections.namedtuple("max", ["values", "indices"])
 MinResult = collections.namedtuple("min", ["values", "indices"])
 SortResult = collections.namedtuple("sort", ["values", "indices"])
 TopkResult = collections.namedtuple("topk", ["values", "indices"])
+MedianResult = collections.namedtuple("median", ["values", "indices"])
 
 
 class Size(tuple):
@@ -450,6 +452,9 @@ class Tensor(Variable):
     def square(self): return ew.Mul.apply(self, self)
     def sin(self): return ew.Sin.apply(self)
     def cos(self): return ew.Cos.apply(self)
+    def sinh(self): return ew.Sinh.apply(self)
+    def cosh(self): return (self.exp() + (-self).exp()) / 2  # dL/dx = g * sinh(x), through Exp and Add
+    def asinh(self): return ew.Asinh.apply(self)
     def tanh(self): return ew.Tanh.apply(self)
     def sigmoid(self): return ew.Sigmoid.apply(self)
     def relu(self): return ew.ReLU.apply(self)
@@ -615,6 +620,11 @@ class Tensor(Variable):
             return x.clone()
         return scan.Cumsum.apply(x, normalize_dim(dim, self.ndim))
 
+    def cumprod(self, dim, dtype=None):
+        """Running product along dim (scan.cumprod); bool and integer tensors multiply as int64, as in PyTorch."""
+        x = self.to(dtype) if dtype is not None else self if self._dtype.is_floating_point else self.to(dtypes.int64)
+        return x.clone() if x.ndim == 0 else scan.cumprod(x, normalize_dim(dim, self.ndim))
+
     # sorting and selecting (indices on the host: functions/sorting.py) -------------------------------
     def sort(self, dim=-1, descending=False, stable=False):
         """Values in order along dim, and where each came from; values = x.gather(dim, indices)."""
@@ -638,6 +648,24 @@ class Tensor(Variable):
         order = sorting.sort_order(sorting.host(self), d, descending=largest)
         indices = _from_array(np.take(order, np.arange(k), axis=d), self._device, False)
         return TopkResult(self.gather(d, indices), indices)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median ((n - 1) // 2-th smallest; NaN if the line has one): values gathered at the
+        host-computed indices, so the gradient goes to the chosen element. median() is over all elements."""
+        if dim is None:
+            return self.reshape(-1).median(0).values if self.numel() else self.new_full((), math.nan)
+        if self.ndim == 0:
+            return MedianResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+        d = normalize_dim(dim, self.ndim)
+        if self._shape[d] == 0:
+            raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+        indices = _from_array(sorting.median_positions(sorting.host(self), d), self._device, False)
+        values = self.gather(d, indices)
+        return MedianResult(values, indices) if keepdim else MedianResult(values.squeeze(d), indices.squeeze(d))
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        drawn = random_draws.multinomial(resolve(generator), sorting.host(self), num_samples, replacement)
+        return _from_array(drawn, self._device, False)
 
     def nonzero(self, *, as_tuple=False):
         """Coordinates of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
@@ -859,6 +887,67 @@ class Tensor(Variable):
     def scatter_add(self, dim, index, src):
         return indexing.ScatterAdd.apply(self, normalize_dim(dim, self.ndim), index, src)
 
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """out = self with out[c with c[dim] = index[c]] = src[c] (or value): IndexPut at scatter_key's positions."""
+        d, source = normalize_dim(dim, self.ndim), value if src is None else src
+        if reduce not in (None, "add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if reduce is not None:
+            source = source if isinstance(source, Tensor) else self.new_full(index.shape, source)
+            return self.scatter_reduce(d, index, source, {"add": "sum", "multiply": "prod"}[reduce])
+        key = indexing.scatter_key(self, d, index)
+        if isinstance(source, Tensor):
+            if source.dtype is not self._dtype:
+                raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (got {self._dtype} and {source.dtype})")
+            source = source[tuple(builtins.slice(0, s) for s in index.shape)]
+        return indexing.IndexPut.apply(self, source, key)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return indexing.scatter_reduce(self, normalize_dim(dim, self.ndim), index, src, reduce, include_self)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return indexing.index_add(self, normalize_dim(dim, self.ndim), index, source, alpha)
+
+    def index_fill(self, dim, index, value):
+        return indexing.IndexPut.apply(self, value, indexing.index_along(self, normalize_dim(dim, self.ndim), index))
+
+    def index_put(self, indices, values, accumulate=False):
+        key = tuple(indices)
+        return indexing.put_accumulate(self, key, values) if accumulate else indexing.IndexPut.apply(self, values, key)
+
+    def masked_scatter(self, mask, source): return indexing.masked_scatter(self, mask, source)
+
+    def take_along_dim(self, indices, dim=None):
+        """self.gather(dim, indices) after broadcasting both over every dim but dim (dim=None: over the flattened self)."""
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        d = normalize_dim(dim, self.ndim)
+        others = [s[:d] + (1,) + s[d + 1:] for s in (self._shape, tuple(indices.shape))]
+        common = list(broadcast_shapes(*others))
+        return self.expand(common[:d] + [self._shape[d]] + common[d + 1:]).gather(
+            d, indices.expand(common[:d] + [indices.shape[d]] + common[d + 1:]))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Repeat each element (each slice along dim) repeats[i] times: index_select at repeated positions."""
+        x, d = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self.ndim))
+        counts = sorting.host(repeats) if isinstance(repeats, Tensor) else np.asarray(repeats)
+        positions = indexing.repeated_positions(counts.astype(np.int64), x._shape[d])
+        return x.index_select(d, _from_array(positions, self._device, False))
+
+    def roll(self, shifts, dims=None):
+        """out[i] = self[(i - shift) mod n] along each dim (along the flattened self when dims is None)."""
+        if dims is None:
+            return self.reshape(-1).roll(shifts, 0).view(self._shape)
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        out = self
+        for shift, dim in zip(shifts, dims):
+            d = normalize_dim(dim, self.ndim)
+            out = out.index_select(d, _from_array(indexing.rolled_positions(self._shape[d], shift), self._device, False))
+        return out
+
     def index_select(self, dim, index):
         d = normalize_dim(dim, self.ndim)
         indexing.check_index_select(self, d, index)
@@ -881,6 +970,24 @@ class Tensor(Variable):
     def exp_(self): return inplace.write(self, lambda t: t.exp())
     def masked_fill_(self, mask, value): return inplace.write(self, lambda t: t.masked_fill(mask, value), value, one_value=True)
     def copy_(self, src): return inplace.write(self, lambda t: src.to(self._dtype).expand(self._shape), src, replaces=True)
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return inplace.write(self, lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)
+
+    def scatter_add_(self, dim, index, src): return inplace.write(self, lambda t: t.scatter_add(dim, index, src), src)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return inplace.write(self, lambda t: t.scatter_reduce(dim, index, src, reduce, include_self=include_self), src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return inplace.write(self, lambda t: t.index_add(dim, index, source, alpha=alpha), source)
+
+    def index_fill_(self, dim, index, value): return inplace.write(self, lambda t: t.index_fill(dim, index, value), value)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return inplace.write(self, lambda t: t.index_put(indices, values, accumulate), values)
+
+    def masked_scatter_(self, mask, source): return inplace.write(self, lambda t: t.masked_scatter(mask, source), source)
+
     def addcmul_(self, a, b, value=1): return inplace.write(self, lambda t: t + a * b * value, a, b)
     def addcdiv_(self, a, b, value=1): return inplace.write(self, lambda t: t + a / b * value, a, b)
     def lerp_(self, end, weight): return inplace.write(self, lambda t: t + (end - t) * weight, end)

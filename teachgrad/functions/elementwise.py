@@ -368,6 +368,45 @@ class Cos(Function):
         return -g * x.sin()
 
 
+def _in_float64(x: Any, compute: Any) -> Any:
+    """compute(x) evaluated in float64 and rounded to x's float dtype (formulas that cancel near 0)."""
+    target = floating(x.dtype)
+    return run_unary("identity", compute(run_unary("identity", x, float64)), target)
+
+
+class Sinh(Function):
+    """forward:  out = sinh(x) = (exp(x) - exp(-x)) / 2   (in float64: the difference cancels near 0)
+    backward: dL/dx = g * cosh(x)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _in_float64(x, lambda t: (t.exp() - (-t).exp()) / 2)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cosh()
+
+
+class Asinh(Function):
+    """forward:  out = asinh(x) = sign(x) * log(|x| + sqrt(x^2 + 1))   (odd, so no cancellation for x < 0;
+              in float64, so log(1 + tiny) keeps its digits)
+    backward: dL/dx = g / sqrt(x^2 + 1)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _in_float64(x, lambda t: (t.abs() + (t * t + 1).sqrt()).log() * t.sign())
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * x + 1).sqrt()
+
+
 class Tanh(Function):
     """forward:  out = tanh(x)
     backward: dL/dx = g * (1 - out ** 2)

@@ -240,3 +240,144 @@ class Cat(Function):
             grads.append(g.narrow(ctx.dim, start, size).to(original_dtype))
             start += size
         return tuple(grads)
+
+
+def scatter_key(x: Any, dim: int, index: Any) -> tuple:
+    """The advanced-indexing key of x[c with c[dim] = index[c]] for every c in index.shape (scatter's targets).
+
+    Each dim d != dim is addressed by arange(index.shape[d]) laid along d; dim by the index itself.
+    """
+    _check_index("scatter", x, index, "self")
+    if any(i > s for d, (i, s) in enumerate(zip(index.shape, x.shape)) if d != dim):
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(x.shape)} apart from "
+                           f"dimension {dim}")
+    _gather_positions(x, dim, index)  # the bounds check, with PyTorch's message
+    key = [np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (index.ndim - 1 - d)) for d, n in enumerate(index.shape)]
+    key[dim] = index
+    return tuple(key)
+
+
+def index_along(x: Any, dim: int, index: Any) -> tuple:
+    """The key x[:, ..., :, index] with `index` (0-d or 1-D) at `dim`, checked as index_select checks it."""
+    check_index_select(x, dim, index)
+    return (slice(None),) * dim + (index.reshape(-1),)
+
+
+def rolled_positions(size: int, shift: int) -> np.ndarray:
+    """Where each element of a rolled line comes from: out[i] = x[(i - shift) mod size]."""
+    return (np.arange(size, dtype=np.int64) - shift) % max(size, 1)
+
+
+def repeated_positions(repeats: np.ndarray, size: int) -> np.ndarray:
+    """Position i of a line repeated repeats[i] times (repeats a number or one count per position)."""
+    if repeats.ndim and repeats.shape[0] != size:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{repeats.shape[0]} and input.size(0) = {size}")
+    if (repeats < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return np.repeat(np.arange(size, dtype=np.int64), repeats)
+
+
+def reduction_table(x: Any, dim: int, index: Any, include_self: bool) -> tuple[np.ndarray, np.ndarray]:
+    """For scatter_reduce: a table (x.numel(), k) of positions into cat([x.flatten(), src.flatten(), fill]).
+
+    Row r lists what lands on x's element r (x's own value first when include_self, then the
+    src elements in order); the rest of the row points at the one `fill` element (the
+    reduction's identity). Also gives each row's count.
+    """
+    _, targets = _gather_positions(x, dim, index)
+    targets, size, first = targets.reshape(-1), storage_positions_size(x.shape), int(include_self)
+    arrivals = np.bincount(targets, minlength=size)
+    order = np.argsort(targets, kind="stable")  # src elements grouped by target, in order
+    rank = np.arange(targets.size) - (np.cumsum(arrivals) - arrivals)[targets[order]]
+    table = np.full((size, int(arrivals.max(initial=0)) + first or 1), size + targets.size, dtype=np.int64)
+    table[:, 0] = np.arange(size) if include_self else table[:, 0]
+    table[targets[order], rank + first] = size + order
+    return table, arrivals + first
+
+
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(x: Any, dim: int, index: Any, src: Any, reduce: str, include_self: bool) -> Any:
+    """Reduce onto each element of x the src values scattered onto it (PyTorch's scatter_reduce).
+
+    Composed: row r of `reduction_table` lists what lands on x's element r; those values are taken
+    from cat([x, src, identity]) by AdvancedIndex and reduced along the row (Sum, Extremum, cumprod);
+    an element nothing lands on keeps x (Where). The gradient flows back through the take: for
+    sum dL/dsrc = g at the target; for mean g / count; for amax/amin, g shared among the ties; for
+    prod, g times the product of the row's other values (zeros included).
+    """
+    if reduce not in SCATTER_REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    scatter_key(x, dim, index)
+    if src.dtype is not x.dtype:
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (got {x.dtype} and {src.dtype})")
+    src = src[tuple(slice(0, s) for s in index.shape)]
+    table, counts = reduction_table(x, dim, index, include_self)
+    candidates = Cat.apply(0, x.reshape(-1), src.reshape(-1), x.new_full((1,), _identity(reduce, x.dtype)))
+    reduced = _reduce_rows(AdvancedIndex.apply(candidates, (table,)), reduce)
+    counts = x.new_tensor(counts, dtype=int64)
+    if reduce == "mean":
+        kept = counts.clamp(min=1)
+        reduced = reduced / kept if x.dtype.is_floating_point else reduced.div(kept, rounding_mode="floor")
+    return reduced.reshape(x.shape).where(counts.reshape(x.shape) > 0, x)
+
+
+def _reduce_rows(rows: Any, reduce: str) -> Any:
+    """Each row of the table reduced to one value (prod as the last running product: cumprod's gradient)."""
+    if reduce == "prod":
+        return rows.cumprod(1)[:, -1]
+    return rows.amax(1) if reduce == "amax" else rows.amin(1) if reduce == "amin" else rows.sum(1)
+
+
+def _identity(reduce: str, dtype: Any) -> Any:
+    """The value that leaves a reduction unchanged: 0 for sums, 1 for products, -inf/inf for amax/amin."""
+    if reduce in ("amax", "amin"):
+        limits = np.finfo(dtype.numpy) if dtype.is_floating_point else np.iinfo(dtype.numpy)
+        return (-np.inf if dtype.is_floating_point else limits.min) if reduce == "amax" else (
+            np.inf if dtype.is_floating_point else limits.max)
+    return 1 if reduce == "prod" else 0
+
+
+def index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any) -> Any:
+    """x with alpha * source[..., i, ...] added at x[..., index[i], ...] (along dim; repeats add up).
+
+    Composed: ScatterAdd with the index laid along dim and expanded to source's shape, so
+    dL/dx = g and dL/dsource = alpha * g.index_select(dim, index).
+    """
+    size = source.shape[dim] if source.ndim else 1
+    if index.numel() != size:
+        raise RuntimeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to source.size(dim): "
+                           f"({size}), for dim: {dim}")
+    values = index._host_array()
+    if values.size and (values.min() < -x.shape[dim] or values.max() >= x.shape[dim]):
+        raise IndexError("index out of range in self")
+    spread = (index % x.shape[dim]).reshape(tuple(-1 if d == dim else 1 for d in range(source.ndim)))
+    return ScatterAdd.apply(x, dim, spread.expand(source.shape), source * alpha if alpha != 1 else source)
+
+
+def put_accumulate(x: Any, key: tuple, values: Any) -> Any:
+    """x with values added at x[key] (index_put with accumulate=True: repeated positions add up).
+
+    Composed: index_add on the flattened x at the element numbers the key selects.
+    """
+    _, elements = _select(x.shape, x._layout_strides, x._offset, key)
+    values = values if is_tensor(values) else x._as_operand(values, x.dtype)
+    flat = x.new_tensor(elements.reshape(-1), dtype=int64)
+    return index_add(x.reshape(-1), 0, flat, values.expand(elements.shape).reshape(-1), 1).reshape(x.shape)
+
+
+def masked_scatter(x: Any, mask: Any, source: Any) -> Any:
+    """x with the elements where mask is true replaced, in row-major order, by source's first elements.
+
+    Composed: IndexPut with the mask as key, so dL/dx = g where mask is false, and
+    dL/dsource = g[mask] on source's first mask.sum() elements, 0 on the rest.
+    """
+    if mask.dtype is not bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype.scalar_type}")
+    mask = mask.expand(x.shape)
+    count = int(mask._host_array().sum())
+    if source.numel() < count:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return IndexPut.apply(x, source.reshape(-1)[:count], (mask,))

@@ -43,3 +43,13 @@ def unique_values(values: np.ndarray, return_inverse: bool, return_counts: bool,
     if return_counts:
         out.append(counts.astype(np.int64))
     return tuple(out)
+
+
+def median_positions(values: np.ndarray, dim: int) -> np.ndarray:
+    """Index of the lower median along `dim` (keeping dim with size 1): the ((n - 1) // 2)-th
+    smallest in a stable sort; a line holding NaN gives the index of its first NaN, as in PyTorch."""
+    order = sort_order(values, dim, False)  # NaN sorts last
+    n = values.shape[dim]
+    nans = np.isnan(values).sum(axis=dim, keepdims=True) if values.dtype.kind == "f" else 0
+    rank = np.where(nans > 0, n - nans, (n - 1) // 2)
+    return np.take_along_axis(order, np.broadcast_to(rank, order.shape[:dim] + (1,) + order.shape[dim + 1:]), dim)

@@ -6,7 +6,7 @@ import numpy as np
 
 import teachgrad as tg
 from teachgrad.functions import elementwise as ew
-from teachgrad.functions import indexing, linalg, reduction, scan, views
+from teachgrad.functions import einsum, indexing, linalg, reduction, scan, views
 from teachgrad.registry.core import ErrorCase, OpInfo, Sample, register
 
 BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((2, 3), ())]
@@ -64,6 +64,10 @@ _unary("sqrt", ew.Sqrt, lambda x: x.sqrt(), np.sqrt, low=0.2, high=3.0)
 _unary("sin", ew.Sin, lambda x: x.sin(), np.sin)
 _unary("cos", ew.Cos, lambda x: x.cos(), np.cos)
 _unary("tanh", ew.Tanh, lambda x: x.tanh(), np.tanh)
+_unary("sinh", ew.Sinh, lambda x: x.sinh(), np.sinh)
+_unary("cosh", None, lambda x: x.cosh(), np.cosh,
+       composed_of="cosh:  out = (exp(x) + exp(-x)) / 2; through Exp and Add, dL/dx = g * sinh(x).")
+_unary("asinh", ew.Asinh, lambda x: x.asinh(), np.arcsinh, low=-30.0, high=30.0)
 _unary("sigmoid", ew.Sigmoid, lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)))
 _unary("relu", ew.ReLU, lambda x: x.relu(), lambda x: np.maximum(x, 0))
 _unary("abs", ew.Abs, lambda x: x.abs(), np.abs)
@@ -468,3 +472,238 @@ register(OpInfo("diagonal", "indexing", lambda x: x.diagonal(1), lambda x: np.di
                 composed_of="diagonal = x[..., i, i + offset] by advanced indexing: dL/dx = g on the diagonal, 0 elsewhere."))
 register(OpInfo("diag", "indexing", lambda x: x.diag(-1), lambda x: np.diag(x, -1), _one_input((3,)),
                 composed_of="diag (of a vector) = zeros with out[i - offset, i] = x[i] (IndexPut): dL/dx = g's diagonal."))
+
+
+# the scatter family, rolls, repeats, grids, einsum, median, cumprod ------------------------------------
+def _scatter_reference(x, src, dim, index):
+    out = x.copy()
+    for position in np.ndindex(index.shape):
+        target = list(position)
+        target[dim] = index[position]
+        out[tuple(target)] = src[position] if np.ndim(src) else src
+    return out
+
+
+def _scatter_samples(rng):
+    yield Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 3))), {"dim": 1, "index": np.array([[0, 3], [1, 2], [2, 0]])},
+                 name="src larger than index")
+    yield Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (2, 4))), {"dim": 0, "index": np.array([[2, 0, 1, 1]])},
+                 layout="transposed")
+    yield Sample((rng.uniform(-1, 1, (3, 4)), 0.5), {"dim": -1, "index": np.array([[1], [0], [3]])}, name="value")
+
+
+register(OpInfo("scatter", "indexing", lambda x, src, dim, index: x.scatter(dim, tg.from_numpy(index), src),
+                lambda x, src, dim, index: _scatter_reference(x, src, dim % x.ndim, index), _scatter_samples,
+                composed_of="scatter = IndexPut at the key (arange, ..., index at dim, ..., arange): dL/dx = g where "
+                "nothing was written, 0 where src was; dL/dsrc = g.gather(dim, index).",
+                errors=lambda: [ErrorCase(lambda: tg.zeros(3, 4).scatter(1, tg.tensor([[5]]), 1.0), RuntimeError,
+                                          "index 5 is out of bounds for dimension 1 with size 4"),
+                                ErrorCase(lambda: tg.zeros(3, 4).scatter(1, tg.tensor([[0]]), tg.ones(1, 1, dtype=tg.float64)),
+                                          RuntimeError, "Expected self.dtype to be equal to src.dtype")]))
+
+
+def _scatter_reduce_reference(x, src, dim, index, reduce, include_self=True):
+    values = {position: [x[position]] if include_self else [] for position in np.ndindex(x.shape)}
+    for position in np.ndindex(index.shape):
+        target = list(position)
+        target[dim] = index[position]
+        values[tuple(target)].append(src[position])
+    reduce_line = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce]
+    out = x.copy()
+    for position, line in values.items():
+        out[position] = reduce_line(line) if line else x[position]
+    return out
+
+
+def _scatter_reduce_samples(rng):
+    index = np.array([[0, 0, 2], [1, 3, 3]])
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):
+        for include_self in (True, False):
+            yield Sample((rng.uniform(-1, 1, (2, 4)), rng.uniform(-1, 1, (2, 3))),
+                         {"dim": 1, "index": index, "reduce": reduce, "include_self": include_self},
+                         name=f"{reduce}, include_self={include_self}")
+    yield Sample((np.array([[0.5, 1.0], [2.0, 0.0]]), np.array([[0.5, 0.0], [2.0, 3.0]])),
+                 {"dim": 0, "index": np.array([[0, 1], [0, 1]]), "reduce": "amax"}, name="ties share the gradient")
+    yield Sample((np.array([[0.5, 0.0], [2.0, 0.0]]), np.array([[0.0, 0.0], [2.0, 3.0]])),
+                 {"dim": 0, "index": np.array([[0, 1], [0, 1]]), "reduce": "prod"}, name="prod with zeros")
+
+
+register(OpInfo("scatter_reduce", "indexing",
+                lambda x, src, dim, index, **k: x.scatter_reduce(dim, tg.from_numpy(index), src, **k),
+                _scatter_reduce_reference, _scatter_reduce_samples,
+                composed_of=indexing.scatter_reduce.__doc__.split("\n\n")[1].strip(),
+                errors=lambda: [ErrorCase(lambda: tg.zeros(3, 4).scatter_reduce(1, tg.tensor([[0]]), tg.ones(1, 1), "foo"),
+                                          RuntimeError, "reduce argument must be either sum, prod, mean, amax or amin, got foo")]))
+
+
+def _index_add_reference(x, source, dim, index, alpha=1):
+    out = x.copy()
+    np.add.at(np.moveaxis(out, dim, 0), index, alpha * np.moveaxis(source, dim, 0))
+    return out
+
+
+register(OpInfo("index_add", "indexing", lambda x, source, dim, index, **k: x.index_add(dim, tg.from_numpy(index), source, **k),
+                _index_add_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 3))), {"dim": 1, "index": np.array([0, 3, 0])},
+                                    name="repeated index"),
+                             Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (2, 4))),
+                                    {"dim": 0, "index": np.array([2, -1]), "alpha": 2.0}, layout="transposed", name="alpha")],
+                composed_of=indexing.index_add.__doc__.split("\n\n")[1].strip(),
+                errors=lambda: [ErrorCase(lambda: tg.zeros(3).index_add_(0, tg.tensor([0, 5]), tg.ones(2)), IndexError,
+                                          "index out of range in self"),
+                                ErrorCase(lambda: tg.zeros(3).index_add_(0, tg.tensor([0, 1]), tg.ones(3)), RuntimeError,
+                                          r"Number of indices \(2\) should be equal to source.size\(dim\): \(3\)")]))
+
+
+def _index_fill_reference(x, dim, index, value):
+    out = x.copy()
+    np.moveaxis(out, dim, 0)[index] = value
+    return out
+
+
+register(OpInfo("index_fill", "indexing", lambda x, dim, index, value: x.index_fill(dim, tg.from_numpy(index), value),
+                _index_fill_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)),), {"dim": 1, "index": np.array([0, 3, 0]), "value": 2.5}),
+                             Sample((rng.uniform(-1, 1, (3, 4)),), {"dim": 0, "index": np.array(1), "value": -1.0},
+                                    layout="transposed", name="0-d index")],
+                composed_of="index_fill = IndexPut of value at x[:, ..., index]: dL/dx = g off the filled slices, 0 on them.",
+                errors=lambda: [ErrorCase(lambda: tg.zeros(3).index_fill_(0, tg.tensor([0, 5]), 1), RuntimeError,
+                                          "out of DATA bounds")]))
+
+
+def _index_put_reference(x, values, rows, accumulate=False):
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, (rows,), values)
+    else:
+        out[rows] = values
+    return out
+
+
+register(OpInfo("index_put", "indexing",
+                lambda x, values, rows, **k: x.index_put((tg.from_numpy(rows),), values, **k), _index_put_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (2, 3))), {"rows": np.array([3, 0])}),
+                             Sample((rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (3,))),
+                                    {"rows": np.array([1, 1, 2]), "accumulate": True}, name="accumulate repeated rows")],
+                composed_of="index_put = IndexPut at x[indices] (accumulate=True: index_add at the selected elements, "
+                "so dL/dx = g and dL/dvalues = g[indices], summed over broadcasting)."))
+
+
+def _masked_scatter_reference(x, mask, source):
+    out = x.copy()
+    out[mask] = source.reshape(-1)[:mask.sum()]
+    return out
+
+
+register(OpInfo("masked_scatter", "indexing",
+                lambda x, source, mask: x.masked_scatter(tg.from_numpy(mask), source),
+                lambda x, source, mask: _masked_scatter_reference(x, np.broadcast_to(mask, x.shape), source),
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 4))),
+                                    {"mask": rng.uniform(-1, 1, (3, 4)) > 0}),
+                             Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (13,))),
+                                    {"mask": np.array([True, False, True, True])}, name="broadcast mask, longer source")],
+                composed_of=indexing.masked_scatter.__doc__.split("\n\n")[1].strip(),
+                errors=lambda: [ErrorCase(lambda: tg.zeros(3).masked_scatter_(tg.tensor([True, True, True]), tg.ones(2)),
+                                          RuntimeError, "Number of elements of source < number of ones in mask"),
+                                ErrorCase(lambda: tg.zeros(3).masked_scatter_(tg.tensor([1, 1, 1]), tg.ones(3)),
+                                          RuntimeError, "only supports boolean masks, but got mask with dtype Long")]))
+
+
+def _take_along_dim_reference(x, indices, dim=None):
+    if dim is None:
+        return np.take_along_axis(x.reshape(-1), indices.reshape(-1), 0)
+    shape = np.broadcast_shapes(x.shape[:dim] + (1,) + x.shape[dim + 1:], indices.shape[:dim] + (1,) + indices.shape[dim + 1:])
+    return np.take_along_axis(np.broadcast_to(x, shape[:dim] + x.shape[dim:dim + 1] + shape[dim + 1:]),
+                              np.broadcast_to(indices, shape[:dim] + indices.shape[dim:dim + 1] + shape[dim + 1:]), dim)
+
+
+register(OpInfo("take_along_dim", "indexing",
+                lambda x, indices, **k: x.take_along_dim(tg.from_numpy(indices), **k), _take_along_dim_reference,
+                lambda rng: [Sample((rng.uniform(-1, 1, (3, 4)),), {"indices": np.array([11, 0, 5, 5])}, name="flattened"),
+                             Sample((rng.uniform(-1, 1, (3, 4)),), {"indices": np.array([[3, 0], [1, 1], [2, 2]]), "dim": 1},
+                                    layout="transposed"),
+                             Sample((rng.uniform(-1, 1, (3, 1)),), {"indices": np.array([[0, 0, 0]]), "dim": 0},
+                                    name="broadcast both")],
+                composed_of="take_along_dim = gather after expanding x and indices to one shape apart from dim "
+                "(Gather's rule, then Expand's: the gradient sums the copies)."))
+register(OpInfo("repeat_interleave", "indexing", lambda x, **k: x.repeat_interleave(**k),
+                lambda x, repeats, dim=None: np.repeat(x, repeats, axis=dim),
+                lambda rng: [Sample((rng.uniform(-1, 1, (2, 3)),), {"repeats": 2}, name="flattened"),
+                             Sample((rng.uniform(-1, 1, (2, 3)),), {"repeats": [1, 0, 3], "dim": 1}, layout="transposed",
+                                    name="a count per column")],
+                composed_of="repeat_interleave = index_select at each position repeated: dL/dx sums the gradients of "
+                "the copies (AdvancedIndex's rule).",
+                errors=lambda: [ErrorCase(lambda: tg.ones(3).repeat_interleave(tg.tensor([1, 2])), RuntimeError,
+                                          "repeats must have the same size as input along dim"),
+                                ErrorCase(lambda: tg.ones(3).repeat_interleave(tg.tensor([1, -2, 1])), RuntimeError,
+                                          "repeats can not be negative")]))
+register(OpInfo("roll", "indexing", lambda x, **k: x.roll(**k), lambda x, shifts, dims=None: np.roll(x, shifts, dims),
+                lambda rng: [Sample((rng.uniform(-1, 1, (2, 3)),), {"shifts": 1}, name="flattened"),
+                             Sample((rng.uniform(-1, 1, (3, 4)),), {"shifts": (1, -5), "dims": (0, 1)}, layout="transposed"),
+                             Sample((rng.uniform(-1, 1, (0, 4)),), {"shifts": 2, "dims": 0}, name="empty")],
+                composed_of="roll = index_select at (i - shift) mod n along each dim: the gradient rolls back by -shift.",
+                errors=lambda: [ErrorCase(lambda: tg.ones(3, 2).roll((1, 2), (0,)), RuntimeError,
+                                          "shifts and dimensions must align. shifts: 2, dims:1")]))
+
+
+def _meshgrid_samples(rng):
+    for indexing_name in ("ij", "xy"):
+        yield Sample((rng.uniform(-1, 1, (2,)), rng.uniform(-1, 1, (3,)), rng.uniform(-1, 1, (4,))),
+                     {"indexing": indexing_name}, name=indexing_name)
+
+
+register(OpInfo("meshgrid", "views", lambda *xs, indexing: tg.meshgrid(*xs, indexing=indexing),
+                lambda *xs, indexing: tuple(np.meshgrid(*xs, indexing=indexing)), _meshgrid_samples,
+                composed_of="meshgrid: grid k = input k reshaped to lie along its dim, then expanded: the gradient "
+                "sums the copies (Expand's rule).",
+                errors=lambda: [ErrorCase(lambda: tg.meshgrid(tg.ones(2), tg.ones(3), indexing="foo"), RuntimeError,
+                                          'indexing must be one of "xy" or "ij", but received: foo')]))
+
+EINSUM_EQUATIONS = [("ij,jk->ik", (3, 4), (4, 2)), ("bij,bjk->bik", (2, 3, 4), (2, 4, 2)), ("ij->ji", (3, 4)),
+                    ("ii", (3, 3)), ("ii->i", (3, 3)), ("i,j->ij", (3,), (4,)), ("ijk->j", (2, 3, 4)), ("ij", (2, 3)),
+                    ("...ij->...ji", (2, 3, 4)), ("...j,j->...", (2, 3, 4), (4,)), ("i,i", (4,), (4,)),
+                    ("bn,anm,bm->ba", (2, 3), (4, 3, 2), (2, 2))]
+
+
+def _einsum_samples(rng):
+    for equation, *shapes in EINSUM_EQUATIONS:
+        yield Sample(tuple(rng.uniform(-1, 1, shape) for shape in shapes), {"equation": equation}, name=equation)
+    yield Sample((rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4, 5))), {"equation": "ij,jk"}, layout="transposed",
+                 name="implicit output")
+
+
+register(OpInfo("einsum", "linalg", lambda *xs, equation: tg.einsum(equation, *xs),
+                lambda *xs, equation: np.asarray(np.einsum(equation, *xs)), _einsum_samples,
+                composed_of=einsum.__doc__.split("\n\n")[1].strip(),
+                errors=lambda: [ErrorCase(lambda: tg.einsum("ij,jk->ik", tg.ones(2, 3), tg.ones(4, 5)), RuntimeError,
+                                          "subscript j has size 4 for operand 1 which does not broadcast with previously "
+                                          "seen size 3"),
+                                ErrorCase(lambda: tg.einsum("ij->ik", tg.ones(2, 3)), RuntimeError,
+                                          "output subscript k does not appear in the equation for any input operand"),
+                                ErrorCase(lambda: tg.einsum("ijk", tg.ones(2, 3)), RuntimeError,
+                                          r"the number of subscripts in the equation \(3\) does not match")]))
+
+
+def _lower_median(x, dim=None, keepdim=False):
+    if dim is None:
+        return np.sort(x.reshape(-1))[(x.size - 1) // 2]
+    return np.take(np.sort(x, axis=dim), [(x.shape[dim] - 1) // 2], axis=dim) if keepdim else \
+        np.take(np.sort(x, axis=dim), (x.shape[dim] - 1) // 2, axis=dim)
+
+
+register(OpInfo("median", "reduction", lambda x, **k: x.median(**k) if "dim" not in k else x.median(**k).values,
+                _lower_median,
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 5)),), name="all elements, odd count"),
+                             Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1}, name="even count: the lower one"),
+                             Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 0, "keepdim": True}, layout="transposed")],
+                composed_of="median: indices = the lower median's position along dim (a stable sort on the host, no "
+                "gradient); values = x.gather(dim, indices), so dL/dx = g at the chosen element, 0 elsewhere.",
+                errors=lambda: [ErrorCase(lambda: tg.ones(0, 2).median(0), IndexError, "non-zero size")]))
+register(OpInfo("cumprod", "reduction", lambda x, dim: x.cumprod(dim), lambda x, dim: np.cumprod(x, dim),
+                lambda rng: [Sample((rng.uniform(-2, 2, (3, 5)),), {"dim": 1}),
+                             Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": 0}, layout="transposed"),
+                             Sample((np.array([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, 0.0, 2.0]]),), {"dim": 1},
+                                    name="zeros (one, and two per row)"),
+                             Sample((rng.uniform(-2, 2, (0, 3)),), {"dim": 0}, name="empty")],
+                composed_of=scan.cumprod.__doc__.split("\n\n")[1].strip(),
+                errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).cumprod(2), IndexError, "Dimension out of range")]))

@@ -51,3 +51,16 @@ def test_log_variants_and_expm1():
     np.testing.assert_allclose(x.log10().numpy(), np.log10([1.0, 8.0]), rtol=1e-6)
     np.testing.assert_allclose(tg.log1p(x).numpy(), np.log1p([1.0, 8.0]), rtol=1e-6)
     np.testing.assert_allclose(tg.expm1(x).numpy(), np.expm1([1.0, 8.0]), rtol=1e-6)
+
+
+def test_hyperbolic_functions_keep_their_digits_near_zero() -> None:
+    # PyTorch 2.13: sinh(1e-3) = 0.0010000001639127731, asinh(1e-4) = 1.0000000e-04 in float32
+    assert tg.sinh(tg.tensor([1e-3])).item() == 0.0010000001639127731
+    np.testing.assert_allclose(tg.asinh(tg.tensor([1e-4, -1e4])).tolist(), [1e-4, -9.903487552536127], rtol=1e-7)
+    assert tg.cosh(tg.tensor([0.0])).item() == 1.0
+
+
+def test_asinh_gradient_at_zero_is_one() -> None:
+    x = tg.tensor([0.0], requires_grad=True)
+    x.asinh().sum().backward()
+    assert x.grad.tolist() == [1.0]

@@ -255,3 +255,127 @@ def test_nonzero_lists_coordinates_in_row_major_order():
 def test_where_with_only_a_condition_is_nonzero_as_tuple():
     rows, cols = tg.where(tg.tensor([[0, 3], [4, 0]]) > 0)
     assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+
+
+# the scatter family (values: PyTorch 2.13, as printed by /tmp/torchenv) ----------------------------------
+def test_scatter_writes_a_value_at_each_label_to_build_one_hot_rows() -> None:
+    labels = tg.tensor([2, 0, 1])
+    one_hot = tg.zeros(3, 4).scatter_(1, labels.unsqueeze(1), 1.0)
+    assert one_hot.tolist() == [[0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 0, 0]]
+
+
+def test_scatter_in_place_on_a_computed_tensor_sends_gradients_to_src_and_to_the_unwritten_entries() -> None:
+    x = tg.ones(2, 3, requires_grad=True)
+    src = tg.tensor([[5.0], [6.0]], requires_grad=True)
+    out = (x * 2).scatter_(1, tg.tensor([[1], [2]]), src)
+    (out * tg.arange(6.0).reshape(2, 3)).sum().backward()
+    assert out.tolist() == [[2, 5, 2], [2, 2, 6]]
+    assert x.grad.tolist() == [[0, 0, 4], [6, 8, 0]]  # 2 * weight where x's value survived
+    assert src.grad.tolist() == [[1], [5]]
+
+
+def test_scatter_with_reduce_add_adds_like_scatter_add() -> None:
+    out = tg.ones(3).scatter(0, tg.tensor([0, 0, 2]), tg.tensor([1.0, 2.0, 3.0]), reduce="add")
+    assert out.tolist() == [4.0, 1.0, 4.0]
+
+
+def test_scatter_reduce_mean_without_self_averages_only_what_lands_there() -> None:
+    out = tg.zeros(2, 3).scatter_reduce(1, tg.tensor([[0, 0], [1, 2]]), tg.tensor([[1.0, 2.0], [3.0, 4.0]]), "mean",
+                                        include_self=False)
+    assert out.tolist() == [[1.5, 0.0, 0.0], [0.0, 3.0, 4.0]]
+
+
+def test_scatter_reduce_mean_of_integers_rounds_down_like_pytorch() -> None:
+    out = tg.tensor([[1, 1, 1], [1, 1, 1]]).scatter_reduce(1, tg.tensor([[0, 0], [1, 2]]), tg.tensor([[1, 2], [3, 4]]), "mean")
+    assert out.tolist() == [[1, 1, 1], [1, 2, 2]]
+
+
+def test_scatter_reduce_amax_of_integers_keeps_self_where_nothing_lands() -> None:
+    out = tg.tensor([5, -7, 0]).scatter_reduce(0, tg.tensor([1, 1, 0]), tg.tensor([-9, -3, 2]), "amax", include_self=False)
+    assert out.tolist() == [2, -3, 0]
+
+
+def test_scatter_add_in_place_adds_into_the_tensor_itself() -> None:
+    counts = tg.zeros(3, dtype=tg.int64)
+    counts.scatter_add_(0, tg.tensor([2, 0, 2]), tg.ones(3, dtype=tg.int64))
+    assert counts.tolist() == [1, 0, 2]
+
+
+def test_scatter_in_place_refuses_a_leaf_that_requires_grad() -> None:
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        tg.zeros(3, requires_grad=True).scatter_(0, tg.tensor([0]), 1.0)
+
+
+def test_index_add_in_place_adds_repeated_rows_scaled_by_alpha() -> None:
+    x = tg.zeros(3, 2).index_add_(0, tg.tensor([0, 2, 0]), tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), alpha=2)
+    assert x.tolist() == [[12.0, 16.0], [0.0, 0.0], [6.0, 8.0]]
+
+
+def test_index_fill_in_place_fills_whole_columns() -> None:
+    assert tg.zeros(2, 3).index_fill_(1, tg.tensor([0, 2]), -1.0).tolist() == [[-1, 0, -1], [-1, 0, -1]]
+
+
+def test_index_put_with_accumulate_adds_repeated_positions_and_without_it_replaces() -> None:
+    rows = (tg.tensor([0, 0, 2]),)
+    assert tg.zeros(3).index_put_(rows, tg.tensor(2.0), accumulate=True).tolist() == [4.0, 0.0, 2.0]
+    assert tg.zeros(3).index_put_(rows, tg.tensor(2.0)).tolist() == [2.0, 0.0, 2.0]
+
+
+def test_masked_scatter_in_place_fills_the_masked_places_with_sources_leading_elements_in_order() -> None:
+    x = tg.zeros(2, 2).masked_scatter_(tg.tensor([[True, False], [True, True]]), tg.tensor([5.0, 6.0, 7.0, 8.0]))
+    assert x.tolist() == [[5.0, 0.0], [6.0, 7.0]]
+
+
+def test_take_along_dim_without_dim_indexes_the_flattened_tensor() -> None:
+    assert tg.arange(6.0).reshape(2, 3).take_along_dim(tg.tensor([5, 0])).tolist() == [5.0, 0.0]
+
+
+def test_take_along_dim_picks_the_argmax_of_each_row() -> None:
+    x = tg.tensor([[1.0, 9.0, 3.0], [7.0, 2.0, 0.0]])
+    assert tg.take_along_dim(x, x.argmax(1, keepdim=True), dim=1).tolist() == [[9.0], [7.0]]
+
+
+def test_gather_and_scatter_keep_integer_and_bool_dtypes() -> None:
+    index = tg.tensor([[1, 0]])
+    for values in (tg.tensor([[4, 5, 6]]), tg.tensor([[True, False, True]])):
+        assert values.gather(1, index).dtype is values.dtype
+        assert values.scatter(1, index, values[:, :2]).tolist() == [[values[0, 1].item(), values[0, 0].item(),
+                                                                     values[0, 2].item()]]
+
+
+# repeats, rolls, grids ------------------------------------------------------------------------------------
+def test_repeat_interleave_without_dim_repeats_each_element_of_the_flattened_tensor() -> None:
+    assert tg.tensor([[1, 2], [3, 4]]).repeat_interleave(2).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_repeat_interleave_of_counts_alone_repeats_each_position() -> None:
+    assert tg.repeat_interleave(tg.tensor([1, 2])).tolist() == [0, 1, 1]
+
+
+def test_roll_without_dims_rolls_the_flattened_tensor_and_keeps_the_shape() -> None:
+    assert tg.arange(6).reshape(2, 3).roll(1).tolist() == [[5, 0, 1], [2, 3, 4]]
+
+
+def test_roll_along_two_dims_moves_rows_and_columns() -> None:
+    assert tg.roll(tg.arange(6).reshape(2, 3), (1, -1), (0, 1)).tolist() == [[4, 5, 3], [1, 2, 0]]
+
+
+def test_meshgrid_xy_gives_grids_of_shape_len_y_by_len_x() -> None:
+    gx, gy = tg.meshgrid(tg.tensor([1, 2]), tg.tensor([10, 20, 30]), indexing="xy")
+    assert gx.tolist() == [[1, 2]] * 3 and gy.tolist() == [[10, 10], [20, 20], [30, 30]]
+
+
+def test_meshgrid_without_indexing_warns_and_uses_ij() -> None:
+    with pytest.warns(UserWarning, match="indexing argument"):
+        gx, _ = tg.meshgrid([tg.tensor([1, 2]), tg.tensor([10, 20, 30])])
+    assert gx.shape == (2, 3)
+
+
+def test_meshgrid_refuses_a_matrix() -> None:
+    with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
+        tg.meshgrid(tg.ones(2, 2), indexing="ij")
+
+
+def test_scatter_refuses_a_reduce_other_than_add_or_multiply_with_pytorchs_message() -> None:
+    with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply."):
+        tg.zeros(3).scatter(0, tg.tensor([0]), 1.0, reduce="foo")

@@ -3,6 +3,8 @@ an empty `dim` means, keepdim shapes, the (values, indices) result and where gra
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -275,3 +277,81 @@ def test_norm_of_each_order_matches_numpy():
 def test_unique_with_inverse_and_counts():
     values, inverse, counts = tg.unique(tg.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)
     assert values.tolist() == [1, 2, 3] and inverse.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
+
+
+def test_median_of_an_even_count_is_the_lower_middle_value_like_pytorch() -> None:
+    assert tg.tensor([3.0, 1.0, 2.0, 4.0]).median().item() == 2.0
+
+
+def test_median_along_dim_gives_values_and_indices() -> None:
+    values, indices = tg.median(tg.tensor([[3.0, 1.0, 5.0], [0.0, 9.0, 8.0]]), 1)
+    assert values.tolist() == [3.0, 8.0] and indices.tolist() == [0, 2]
+
+
+def test_median_of_a_line_holding_nan_is_nan_at_the_nan() -> None:
+    values, indices = tg.tensor([[1.0, float("nan"), 0.0]]).median(1, keepdim=True)
+    assert np.isnan(values.item()) and indices.tolist() == [[1]]
+
+
+def test_median_of_an_empty_tensor_is_nan() -> None:
+    assert np.isnan(tg.tensor([]).median().item())
+
+
+def test_median_gradient_goes_to_the_chosen_element() -> None:
+    x = tg.tensor([4.0, 1.0, 3.0, 2.0], requires_grad=True)
+    x.median().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_cumprod_of_integers_is_int64() -> None:
+    out = tg.tensor([1, 2, 3]).cumprod(0)
+    assert out.dtype is tg.int64 and out.tolist() == [1, 2, 6]
+
+
+def test_cumprod_gradient_through_a_zero_is_the_product_of_the_others() -> None:
+    # d/dx_j of sum_i prod_{k<=i} x_k, x = [2, 0, 3]: [1 + 0 + 0, 2 + 6, 0] (no division by the zero)
+    x = tg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    x.cumprod(0).sum().backward()
+    assert x.grad.tolist() == [1.0, 8.0, 0.0]
+
+
+def test_multinomial_with_a_seeded_generator_repeats_its_draws() -> None:
+    probs = tg.tensor([[0.1, 0.0, 0.9], [1.0, 1.0, 1.0]])
+    first = probs.multinomial(5, replacement=True, generator=tg.Generator().manual_seed(3))
+    again = tg.multinomial(probs, 5, True, generator=tg.Generator().manual_seed(3))
+    assert first.dtype is tg.int64 and first.shape == (2, 5) and first.tolist() == again.tolist()
+    assert 1 not in first[0].tolist()
+
+
+def test_multinomial_without_replacement_draws_each_category_at_most_once() -> None:
+    drawn = tg.tensor([1.0, 2.0, 3.0, 4.0]).multinomial(4)
+    assert sorted(drawn.tolist()) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("probs, n, message", [
+    ([0.5, 0.5], 3, "cannot sample n_sample > prob_dist.size(-1) samples without replacement"),
+    ([0.0, 0.0], 1, "invalid multinomial distribution (sum of probabilities <= 0)"),
+    ([-1.0, 2.0], 1, "probability tensor contains either `inf`, `nan` or element < 0"),
+])
+def test_multinomial_refuses_a_bad_distribution_with_pytorchs_message(probs, n, message) -> None:
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        tg.tensor(probs).multinomial(n)
+
+
+def test_einsum_of_attention_scores_matches_numpy() -> None:
+    rng = np.random.default_rng(0)
+    q, k = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 6, 5))
+    out = tg.einsum("bhqd,bhkd->bhqk", tg.tensor(q), tg.tensor(k))
+    np.testing.assert_allclose(out.numpy(), np.einsum("bhqd,bhkd->bhqk", q, k), rtol=1e-12)
+
+
+def test_einsum_broadcasts_a_size_one_dim_and_takes_operands_as_a_list() -> None:
+    a, b = tg.tensor([[1.0, 2.0, 3.0]]), tg.tensor([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    assert tg.einsum("ij,ij->ij", [a, b]).tolist() == (a * b).tolist()
+
+
+def test_einsum_gradient_of_a_matrix_product_is_g_times_the_other_operand_transposed() -> None:
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = tg.tensor([[5.0], [6.0]])
+    tg.einsum("ij,jk->ik", a, b).sum().backward()
+    assert a.grad.tolist() == [[5.0, 6.0], [5.0, 6.0]]
