@@ -1,6 +1,6 @@
 """teachgrad.fastpath: the primitives of teachgrad's backends, compiled with Numba.
 
-`teachgrad.fastpath.cpu` is the `numba` CPU backend (see `teachgrad.backends`); the kernel
+`teachgrad.fastpath.cpu` is the `numba` CPU backend (see `teachgrad.kernels`); the kernel
 modules next to it each hold one idea of what makes compiled code fast (`rows`, `elementwise`,
 `reduction`, `softmax`, `scan`, `matmul`, `registers`, `gather`).
 

@@ -1,4 +1,4 @@
-"""The `numba` CPU backend: the primitives of `teachgrad.backends.reference`, compiled.
+"""The `numba` CPU backend: the primitives of `teachgrad.kernels.reference`, compiled.
 
 Same functions, same signatures, same results (within float rounding); see the reference
 module's docstring for what each primitive computes. This module is the Python side of each

@@ -1,4 +1,4 @@
-"""The `cuda` backend: the primitives of `teachgrad.backends.reference` as numba.cuda kernels.
+"""The `cuda` backend: the primitives of `teachgrad.kernels.reference` as numba.cuda kernels.
 
 Tensors on device "cuda" use this module (see `teachgrad.functions.dispatch.kernels`). Same
 functions, same signatures, same results (within float rounding) as the reference, with one

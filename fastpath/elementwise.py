@@ -1,6 +1,6 @@
 """Elementwise kernels: unary and binary operations, comparisons, where and casts, compiled.
 
-What makes them fast, for a reader coming from `teachgrad/backends/reference.py`:
+What makes them fast, for a reader coming from `teachgrad/kernels/reference.py`:
 
 1. Index math once per row. The reference computes every element's storage position from its
    multi-index; here `rows.first_row` / `row_start` / `next_row` do that once per row (a run

@@ -4,7 +4,7 @@ A compiled kernel cannot take a Python function as an argument cheaply, so each 
 integer `op` and branches on it; Numba compiles the branches once per dtype. The CPU kernels
 (`elementwise.py`, `reduction.py`) and the CUDA kernels (`cuda_elementwise.py`, `cuda_reduce.py`)
 switch on these same codes; `cpu.py` and `cuda.py` translate the primitive's op name with the
-tables below (the names are those of `teachgrad.backends.reference`).
+tables below (the names are those of `teachgrad.kernels.reference`).
 """
 
 # Unary (the `unary` primitive); "identity" is a cast and has no code:

@@ -2,7 +2,7 @@
 
 MiniTorch's lesson: a fast kernel can start as the readable loop with `numba.njit` on top. Here
 the helpers are the very functions of `teachgrad/strides.py` that explain storage and index
-math (`index_of`, `position`), compiled as they are, and `add_plain` is `backends/reference.py`'s
+math (`index_of`, `position`), compiled as they are, and `add_plain` is `kernels/reference.py`'s
 `binary("add", ...)` loop over them: one multi-index and two storage positions per element.
 
 Compiling alone makes that loop about a hundred times faster than the Python reference. The

@@ -1,8 +1,9 @@
 """Creation functions: `tensor`, `from_numpy`, `zeros`, `arange`, `rand`, ... with PyTorch's signatures.
 
 Each builds its values with numpy on the CPU (random draws from `teachgrad.random`), then moves
-them to the requested device. dtype inference follows PyTorch: Python floats give the default
-float dtype (float32), Python ints int64, bools bool; numpy arrays keep their dtype.
+them to the requested device (else the default one, `set_default_device`). dtype inference
+follows PyTorch: Python floats give the default float dtype (float32), Python ints int64, bools
+bool; numpy arrays keep their dtype.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import numpy as np
 
 from teachgrad import dtypes
 from teachgrad.device import device as Device
+from teachgrad.device import get_default_device
 from teachgrad.functions.indexing import Cat
 from teachgrad.functions.elementwise import Where
+from teachgrad.functions.out import write_out
 from teachgrad.random import resolve
 from teachgrad.strides import normalize_dim
 from teachgrad.tensor import Tensor, _from_array, _sizes
@@ -25,7 +28,7 @@ def _finish(array: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> 
     """Convert to the requested dtype, then make the tensor on the requested device."""
     if dtype is not None:
         array = array.astype(dtypes.as_dtype(dtype).numpy, copy=False)
-    out = _from_array(array, Device(device) if device is not None else Device("cpu"), False)
+    out = _from_array(array, Device(device) if device is not None else get_default_device(), False)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -107,7 +110,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.as_dtype(dtype).numpy == data.dtype):
-        if data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (device is None or str(device) == "cpu"):
+        if data.dtype in (np.float32, np.float64, np.int64, np.bool_) and str(device or get_default_device()) == "cpu":
             return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -277,22 +280,22 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tenso
     return _finish(resolve(generator).bernoulli(input.shape, probs), input.dtype, input.device, False)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim."""
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Join tensors along an existing dim (into `out` when given; see `teachgrad.functions.out`)."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
     if not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError("cat(): expected a sequence of Tensors")
     reference = next((t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)), tensors[0])
-    return Cat.apply(normalize_dim(dim, max(reference.ndim, 1)), *tensors)
+    return write_out("cat", Cat.apply(normalize_dim(dim, max(reference.ndim, 1)), *tensors), out)
 
 
 concat = concatenate = cat
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Join tensors of one shape along a new dim (into `out` when given)."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -301,7 +304,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.shape != first:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and {list(t.shape)} at entry {i}")
     d = normalize_dim(dim, len(first) + 1)
-    return cat([t.unsqueeze(d) for t in tensors], d)
+    return write_out("stack", cat([t.unsqueeze(d) for t in tensors], d), out)
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor:

@@ -42,3 +42,18 @@ class device:
 
 
 CPU = device("cpu")
+_default_device = CPU
+
+
+def set_default_device(spec: Any) -> None:
+    """Make creation functions (`tensor`, `zeros`, `arange`, ...) put tensors on `spec` when they
+    are given no device; None restores the CPU. Existing tensors and `*_like` copies are unchanged."""
+    global _default_device
+    _default_device = CPU if spec is None else device(spec)
+
+
+def get_default_device() -> device:
+    """The device creation functions use when given none (a CUDA device with its index, cuda:0)."""
+    if _default_device.type == "cuda" and _default_device.index is None:
+        return device("cuda", 0)
+    return _default_device

@@ -18,8 +18,8 @@ import teachgrad as tg
 
 @pytest.fixture(autouse=True)
 def global_state_is_restored():
-    """Grad mode, the CPU backend, the default dtype and the random seed are global state."""
-    backend, default_dtype = tg.get_backend(), tg.get_default_dtype()
+    """Grad mode, the CPU backend, the default dtype and device and the random seed are global state."""
+    backend, default_dtype, default_device = tg.get_backend(), tg.get_default_dtype(), tg.get_default_device()
     tg.manual_seed(0)
     assert tg.is_grad_enabled()
     yield
@@ -27,6 +27,7 @@ def global_state_is_restored():
     tg.set_grad_enabled(True)
     tg.set_backend(backend)
     tg.set_default_dtype(default_dtype)
+    tg.set_default_device(default_device)
     assert not leaked_grad_mode, "the test left grad mode disabled"
 
 

@@ -1,7 +1,7 @@
 """The numba backend computes what the reference backend computes.
 
 Every primitive and every operation name of `teachgrad.fastpath.cpu` is compared with
-`teachgrad.backends.reference` on random StridedArrays of every layout the kernels specialise
+`teachgrad.kernels.reference` on random StridedArrays of every layout the kernels specialise
 for (contiguous, transposed, sliced with an offset, broadcast with stride 0, empty, 0-d), for
 each dtype the operation applies to. The reference is plain Python, so those comparisons use
 small tensors; inputs above the parallel threshold (the threaded kernels) are compared with
@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 import teachgrad.fastpath  # noqa: F401  (sets NUMBA_SLP_VECTORIZE before numba compiles)
-from teachgrad.backends import reference
+from teachgrad.kernels import reference
 from teachgrad.fastpath import cpu
 from teachgrad.fastpath.rows import PARALLEL_THRESHOLD
 from teachgrad.strides import StridedArray, contiguous_strides, numel

@@ -14,7 +14,7 @@ import teachgrad as tg
 from teachgrad.autograd import breakpoints
 from teachgrad.autograd.engine import topological_order
 from teachgrad.functions.elementwise import Mul, ReLU
-from teachgrad.backends import reference
+from teachgrad.kernels import reference
 from teachgrad.registry import all_ops
 from teachgrad.registry.samples import make_leaves, run
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from teachgrad import backends
+from teachgrad import kernels
 from teachgrad import cuda as teachgrad_cuda
 from teachgrad.autograd.function import Function
 from teachgrad.device import device as Device
@@ -22,7 +22,7 @@ from teachgrad.functions.dispatch import run_unary
 def cuda_kernels() -> Any:
     """The CUDA backend module, after checking that CUDA can be used (else the clear error)."""
     teachgrad_cuda.require()
-    return backends.load("cuda")
+    return kernels.load("cuda")
 
 
 def full_storage(where: Device, size: int, fill_value: Any, numpy_dtype: np.dtype) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from teachgrad import backends
+from teachgrad import kernels as kernel_selection
 from teachgrad.device import CPU
 from teachgrad.dtypes import dtype
 from teachgrad.strides import StridedArray, broadcast_shapes, numel
@@ -23,13 +23,13 @@ def kernels(*tensors: Any) -> ModuleType:
     for t in tensors:
         if t._device is not CPU:
             return _device_kernels(tensors)
-    return backends.cpu_kernels()
+    return kernel_selection.cpu_kernels()
 
 
 def _device_kernels(tensors: tuple) -> ModuleType:
     """The backend module of tensors not all on the CPU: CUDA's, or an error naming the devices."""
     if all(t._device.type == "cpu" for t in tensors):
-        return backends.cpu_kernels()
+        return kernel_selection.cpu_kernels()
     devices = {t.device for t in tensors}
     if len(devices) > 1:
         names = sorted(str(d) for d in devices)
@@ -38,8 +38,8 @@ def _device_kernels(tensors: tuple) -> ModuleType:
         )
     (where,) = devices
     if where.type == "cuda":
-        return backends.load("cuda")
-    return backends.cpu_kernels()
+        return kernel_selection.load("cuda")
+    return kernel_selection.cpu_kernels()
 
 
 def run_unary(op: str, x: Any, out_dtype: dtype | None = None) -> Any:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import teachgrad as tg
-from teachgrad import backends
+from teachgrad import kernels
 
 
 def run_python(code: str, backend_variable: str | None) -> subprocess.CompletedProcess:
@@ -33,7 +33,7 @@ def test_set_backend_changes_what_get_backend_reports() -> None:
 
 def test_reference_backend_runs_the_kernels_when_selected() -> None:
     tg.set_backend("reference")
-    assert backends.cpu_kernels() is backends.reference
+    assert kernels.cpu_kernels() is kernels.reference
     assert (tg.tensor([1.0, 2.0]) * 3).tolist() == [3.0, 6.0]
 
 

@@ -466,3 +466,27 @@ def test_diag_diagonal_trace_outer():
     assert m.diagonal().tolist() == [1.0, 4.0] and tg.diag(m, -1).tolist() == [3.0]
     assert tg.trace(m).item() == 5.0
     assert tg.outer(tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0])).tolist() == [[3.0, 4.0], [6.0, 8.0]]
+
+
+# the default device ------------------------------------------------------------------------------
+
+
+def test_the_default_device_is_the_cpu() -> None:
+    assert tg.get_default_device() == tg.device("cpu")
+    assert tg.zeros(2).device == tg.device("cpu")
+
+
+def test_get_default_device_gives_a_cuda_default_its_index() -> None:
+    tg.set_default_device("cuda")  # the suite's fixture restores the CPU; PyTorch answers cuda:0
+    assert repr(tg.get_default_device()) == "device(type='cuda', index=0)"
+
+
+def test_set_default_device_none_restores_the_cpu() -> None:
+    tg.set_default_device("cuda")
+    tg.set_default_device(None)
+    assert tg.get_default_device() == tg.device("cpu")
+
+
+def test_set_default_device_refuses_an_unknown_device_type() -> None:
+    with pytest.raises(RuntimeError, match="device type at start of device string: foo"):
+        tg.set_default_device("foo")

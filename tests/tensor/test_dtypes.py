@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import teachgrad as tg
-from teachgrad.backends.reference import wrap_int64
+from teachgrad.kernels.reference import wrap_int64
 
 
 def test_dtype_aliases_name_the_same_dtypes_as_in_pytorch() -> None:
@@ -141,9 +141,15 @@ def test_set_default_dtype_float64_changes_python_float_results() -> None:
     assert tg.arange(0.0, 1.0, 0.5).dtype is tg.float64
 
 
-def test_set_default_dtype_rejects_an_integer_dtype() -> None:
-    with pytest.raises(TypeError, match="floating-point"):
+def test_set_default_dtype_rejects_an_integer_dtype_with_pytorchs_message() -> None:
+    with pytest.raises(TypeError, match="^only floating-point types are supported as the default type$"):
         tg.set_default_dtype(tg.int64)
+
+
+def test_set_default_dtype_rejects_what_is_not_a_dtype_with_pytorchs_message() -> None:
+    # torch.set_default_dtype("float64") raises this TypeError (PyTorch 2.13)
+    with pytest.raises(TypeError, match="^invalid dtype object: only floating-point types are supported as the default type$"):
+        tg.set_default_dtype("float64")
 
 
 def test_numpy_dtypes_are_accepted_where_a_dtype_is_expected() -> None:

@@ -1,6 +1,6 @@
 """The cuda backend computes what the reference backend computes (numba's CUDA simulator).
 
-Each primitive of `teachgrad.fastpath.cuda` is compared with `teachgrad.backends.reference` on
+Each primitive of `teachgrad.fastpath.cuda` is compared with `teachgrad.kernels.reference` on
 StridedArrays of every layout the index math handles (contiguous, transposed, sliced with an
 offset, broadcast with stride 0, empty, 0-d) and each dtype, with NaN and infinities where the
 reference defines them. Shapes are chosen so that every launch path runs: lines longer than a
@@ -20,7 +20,7 @@ import zlib
 import numpy as np
 import pytest
 
-from teachgrad.backends import reference
+from teachgrad.kernels import reference
 from teachgrad.fastpath import cuda as gpu
 from teachgrad.fastpath import cuda_layout, cuda_matmul, routing
 from teachgrad.strides import StridedArray, contiguous_strides, numel

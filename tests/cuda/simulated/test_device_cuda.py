@@ -233,3 +233,17 @@ def test_optimizers_update_parameters_on_the_device_in_place():
 def test_moving_to_a_device_that_does_not_exist_is_an_error():
     with pytest.raises(RuntimeError, match="invalid device ordinal"):
         tg.ones(2).to("cuda:1")
+
+
+def test_accelerator_is_cuda_under_the_simulator():
+    assert tg.accelerator.is_available() is True
+    assert tg.accelerator.current_accelerator() == tg.device("cuda")
+    assert tg.accelerator.device_count() == 1
+
+
+def test_creation_functions_use_the_default_device_when_given_none():
+    tg.set_default_device("cuda")  # the suite's fixture restores the CPU
+    made = [tg.zeros(2), tg.tensor([1.0]), tg.arange(3), tg.randn(2), tg.as_tensor(np.ones(2)), tg.eye(2)]
+    assert all(t.device == tg.device("cuda") for t in made)
+    assert tg.zeros(2, device="cpu").device == tg.device("cpu")  # an explicit device wins
+    assert tg.from_numpy(np.ones(2)).device == tg.device("cpu")  # shares the array's memory, as in PyTorch
