@@ -297,16 +297,26 @@ def reduce(op: str, x: StridedArray, dim: int, out_dtype: np.dtype):
     return _finish(indices if op in ("argmax", "argmin") else values, out_dtype)
 
 
+def _along_lines(x: StridedArray, dim: int, compute: np.dtype) -> tuple:
+    """For a softmax or running sum along `dim`, computed in `compute`: x in that dtype, the
+    output buffer, and the layout of x's lines (`routing.line_layout`; None when x is empty)."""
+    x = _as(x, compute)
+    out = empty(numel(x.shape), compute)
+    if out.size == 0:
+        return x, out, None
+    x, *layout = line_layout(x, dim, _kept)
+    return x, out, layout
+
+
 def softmax(x: StridedArray, dim: int, log: bool, out_dtype: np.dtype):
     """Softmax (or log-softmax) along `dim`, shifted by the line maximum so exp cannot overflow."""
     out_dtype = np.dtype(out_dtype)
     compute = float_result_dtype(x.storage.dtype, out_dtype)
-    x = _as(x, compute)
-    n = numel(x.shape)
-    out = empty(n, compute)
-    if n == 0:
+    x, out, layout = _along_lines(x, dim, compute)
+    if layout is None:
         return _finish(out, out_dtype)
-    x, size, step, after, kept_shape, kept_strides, _ = line_layout(x, dim, _kept)
+    size, step, after, kept_shape, kept_strides, _ = layout
+    n = out.size
     softmax_kernels.softmax_kernel[min(n // size, MAX_BLOCKS), THREADS](
         x.storage, out, kept_shape, kept_strides, x.offset, size, step, after, bool(log))
     return _finish(out, out_dtype)
@@ -316,12 +326,11 @@ def cumsum(x: StridedArray, dim: int, out_dtype: np.dtype):
     """Running sum along `dim`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (x's shape)."""
     out_dtype = np.dtype(out_dtype)
     compute = arithmetic_dtype(x.storage.dtype, out_dtype)
-    x = _as(x, compute)
-    n = numel(x.shape)
-    out = empty(n, compute)
-    if n == 0:
+    x, out, layout = _along_lines(x, dim, compute)
+    if layout is None:
         return _finish(out, out_dtype)
-    x, size, step, after, kept_shape, kept_strides, _ = line_layout(x, dim, _kept)
+    size, step, after, kept_shape, kept_strides, _ = layout
+    n = out.size
     zero = FLOAT64.type(0) if is_float(compute) else compute.type(0)  # the running totals' dtype
     scan.cumsum_kernel[blocks_for(n // size), THREADS](x.storage, out, kept_shape, kept_strides, x.offset, size, step,
                                                        after, zero)
