@@ -22,7 +22,7 @@ The node is also the `ctx` that forward and backward receive, as in PyTorch.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from teachgrad.autograd import grad_mode
 from teachgrad.autograd.variable import Edge, Variable
