@@ -26,6 +26,6 @@ from teachgrad.operations import *  # noqa: F401,F403  (the function forms of te
 from teachgrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from teachgrad.scalar import Scalar
 from teachgrad.tensor import Size, Tensor
-from teachgrad import accelerator, backends, cuda, utils, viz
+from teachgrad import accelerator, backends, cuda, return_types, utils, viz
 from teachgrad import nn, optim
 from teachgrad.serialization import load, save

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from teachgrad.functions.einsum import einsum as einsum_function
-from teachgrad.functions.out import write_out
+from teachgrad.functions.out import write_out, write_outs
 from teachgrad.tensor import Tensor
 
 
@@ -90,10 +90,10 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     return input.std(dim, unbiased, keepdim, correction=correction, **numpy_names)
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None, **numpy_names: Any) -> Tensor:
     return write_out("prod", input.prod(dim, keepdim, **numpy_names), out)
-def max(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
-    return input.max(dim, keepdim, **numpy_names)
-def min(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
-    return input.min(dim, keepdim, **numpy_names)
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None, **numpy_names: Any) -> Any:
+    return write_outs("max", input.max(dim, keepdim, **numpy_names), out)
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None, **numpy_names: Any) -> Any:
+    return write_outs("min", input.min(dim, keepdim, **numpy_names), out)
 def amax(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
     return input.amax(dim, keepdim, **numpy_names)
 def amin(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
@@ -111,10 +111,12 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False, **numpy_nam
 def softmax(input: Tensor, dim: Any = None, **numpy_names: Any) -> Tensor: return input.softmax(dim, **numpy_names)
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor: return input.norm(p, dim, keepdim)
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor: return input.cumsum(dim, dtype)
-def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any: return input.sort(dim, descending, stable)
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out: Any = None) -> Any:
+    return write_outs("sort", input.sort(dim, descending, stable), out)
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     return input.argsort(dim, descending, stable)
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any: return input.topk(k, dim, largest, sorted)
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out: Any = None) -> Any:
+    return write_outs("topk", input.topk(k, dim, largest, sorted), out)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any: return input.nonzero(as_tuple=as_tuple)
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: Any = None) -> Any:
     return input.unique(sorted, return_inverse, return_counts, dim)
@@ -157,7 +159,8 @@ def sinh(input: Tensor, *, out: Any = None) -> Tensor: return write_out("sinh", 
 def cosh(input: Tensor, *, out: Any = None) -> Tensor: return write_out("cosh", input.cosh(), out)
 def asinh(input: Tensor, *, out: Any = None) -> Tensor: return write_out("asinh", input.asinh(), out)
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor: return input.cumprod(dim, dtype)
-def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any: return input.median(dim, keepdim)
+def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    return write_outs("median", input.median(dim, keepdim), out)
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
     return input.multinomial(num_samples, replacement, generator=generator)
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None) -> Tensor:

@@ -8,13 +8,12 @@ offset (`teachgrad.strides`). Views share the storage; every operation is a `Fun
 from __future__ import annotations
 
 import builtins
-import collections
 import math
 from typing import Any, Iterator
 
 import numpy as np
 
-from teachgrad import dtypes
+from teachgrad import dtypes, return_types
 from teachgrad.autograd.engine import run_backward
 from teachgrad.autograd.grad_mode import is_grad_enabled
 from teachgrad.autograd.variable import Variable
@@ -31,12 +30,6 @@ from teachgrad.strides import (
     is_contiguous, normalize_dim, normalize_dims, numel, view_strides,
 )
 from teachgrad.tensor_format import format_tensor
-
-MaxResult = collections.namedtuple("max", ["values", "indices"])
-MinResult = collections.namedtuple("min", ["values", "indices"])
-SortResult = collections.namedtuple("sort", ["values", "indices"])
-TopkResult = collections.namedtuple("topk", ["values", "indices"])
-MedianResult = collections.namedtuple("median", ["values", "indices"])
 
 
 class Size(tuple):
@@ -537,11 +530,14 @@ class Tensor(Variable):
         return reduction.Std.apply(self, _reduced_dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
 
     def prod(self, dim=None, keepdim=False, **numpy_names):
+        """Product over dim (all elements when None): the `prod` kernel, or, when a gradient will be
+        needed, the last entry of a running product (scan.prod), whose gradient is exact with zeros."""
         dim, keepdim = _numpy_names("prod", dim, keepdim, numpy_names)
-        if self.requires_grad and is_grad_enabled():
-            raise RuntimeError("teachgrad: prod() has no backward rule yet; use exp(log(x).sum()) for positive x")
         x = self if self._dtype.is_floating_point else self.to(dtypes.int64)
-        return reduction.reduce_dims("prod", x, normalize_dims(dim, self.ndim), keepdim)
+        dims = normalize_dims(dim, self.ndim)
+        if self.requires_grad and is_grad_enabled():
+            return scan.prod(x, dims, keepdim)
+        return reduction.reduce_dims("prod", x, dims, keepdim)
 
     def _extreme(self, op, dim, keepdim, result_type):
         if isinstance(dim, Tensor):
@@ -552,10 +548,10 @@ class Tensor(Variable):
         return result_type(values, indices)
 
     def max(self, dim=None, keepdim=False, **numpy_names):
-        return self._extreme("max", *_numpy_names("max", dim, keepdim, numpy_names), MaxResult)
+        return self._extreme("max", *_numpy_names("max", dim, keepdim, numpy_names), return_types.max)
 
     def min(self, dim=None, keepdim=False, **numpy_names):
-        return self._extreme("min", *_numpy_names("min", dim, keepdim, numpy_names), MinResult)
+        return self._extreme("min", *_numpy_names("min", dim, keepdim, numpy_names), return_types.min)
 
     def amax(self, dim=None, keepdim=False, **numpy_names):
         dim, keepdim = _numpy_names("amax", dim, keepdim, numpy_names)
@@ -629,10 +625,10 @@ class Tensor(Variable):
     def sort(self, dim=-1, descending=False, stable=False):
         """Values in order along dim, and where each came from; values = x.gather(dim, indices)."""
         if self.ndim == 0:
-            return SortResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+            return return_types.sort(self.clone(), self.new_zeros((), dtype=dtypes.int64))
         d = normalize_dim(dim, self.ndim)
         indices = _from_array(sorting.sort_order(sorting.host(self), d, descending), self._device, False)
-        return SortResult(self.gather(d, indices), indices)
+        return return_types.sort(self.gather(d, indices), indices)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending, stable).indices
@@ -644,10 +640,10 @@ class Tensor(Variable):
         if not 0 <= k <= size:
             raise RuntimeError("selected index k out of range")
         if self.ndim == 0:
-            return TopkResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+            return return_types.topk(self.clone(), self.new_zeros((), dtype=dtypes.int64))
         order = sorting.sort_order(sorting.host(self), d, descending=largest)
         indices = _from_array(np.take(order, np.arange(k), axis=d), self._device, False)
-        return TopkResult(self.gather(d, indices), indices)
+        return return_types.topk(self.gather(d, indices), indices)
 
     def median(self, dim=None, keepdim=False):
         """The lower median ((n - 1) // 2-th smallest; NaN if the line has one): values gathered at the
@@ -655,13 +651,15 @@ class Tensor(Variable):
         if dim is None:
             return self.reshape(-1).median(0).values if self.numel() else self.new_full((), math.nan)
         if self.ndim == 0:
-            return MedianResult(self.clone(), self.new_zeros((), dtype=dtypes.int64))
+            return return_types.median(self.clone(), self.new_zeros((), dtype=dtypes.int64))
         d = normalize_dim(dim, self.ndim)
         if self._shape[d] == 0:
             raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
         indices = _from_array(sorting.median_positions(sorting.host(self), d), self._device, False)
         values = self.gather(d, indices)
-        return MedianResult(values, indices) if keepdim else MedianResult(values.squeeze(d), indices.squeeze(d))
+        if not keepdim:
+            values, indices = values.squeeze(d), indices.squeeze(d)
+        return return_types.median(values, indices)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         drawn = random_draws.multinomial(resolve(generator), sorting.host(self), num_samples, replacement)

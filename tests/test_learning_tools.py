@@ -14,6 +14,7 @@ import teachgrad as tg
 from teachgrad.autograd import breakpoints
 from teachgrad.autograd.engine import topological_order
 from teachgrad.functions.elementwise import Mul, ReLU
+from teachgrad.functions.fused import CrossEntropy, Linear
 from teachgrad.kernels import reference
 from teachgrad.registry import all_ops
 from teachgrad.registry.samples import make_leaves, run
@@ -203,6 +204,11 @@ def test_break_on_banner_names_the_upstream_gradient_and_the_saved_tensors(stops
 def test_break_on_accepts_pytorchs_spellings(name):
     with tg.autograd.break_on(name) as stop:
         assert ReLU in stop.functions
+
+
+def test_break_on_accepts_the_node_name_pytorch_prints_for_a_fused_function():
+    with tg.autograd.break_on("AddmmBackward0") as addmm, tg.autograd.break_on("NllLossBackward0") as nll_loss:
+        assert addmm.functions == [Linear] and CrossEntropy in nll_loss.functions
 
 
 def test_break_on_a_misspelt_name_suggests_the_closest():

@@ -54,11 +54,13 @@ def closest_name(name: str, names: list[str]) -> str:
 
 
 def functions_named(name: str | type) -> list[type]:
-    """Every Function subclass called `name`, in any of PyTorch's spellings (the tensor and Scalar Mul, ...)."""
+    """Every Function subclass called `name`, in any of PyTorch's spellings (the tensor and Scalar Mul, ...),
+    or whose node PyTorch calls `name` (`pytorch_name`: AddmmBackward0 is the fused Linear)."""
     if isinstance(name, type) and issubclass(name, Function):
         return [name]
     everything = _subclasses(Function)
-    found = [cls for cls in everything if spelling_free(cls.__name__) == spelling_free(name)]
+    wanted = spelling_free(name)
+    found = [cls for cls in everything if wanted in (spelling_free(cls.__name__), spelling_free(cls.pytorch_name or ""))]
     if not found:
         names = sorted({cls.__name__ for cls in everything})
         raise ValueError(f"break_on: no Function named {name!r}{closest_name(name, names)}; an operation "

@@ -175,7 +175,7 @@ class Node:
     def name(self) -> str:
         # PyTorch names its built-in backward nodes MulBackward0 (numbered) and a user's MyFnBackward.
         suffix = "Backward0" if self.function.__module__.startswith("teachgrad.") else "Backward"
-        return f"{self.function.__name__}{suffix}"
+        return f"{self.function.pytorch_name or self.function.__name__}{suffix}"
 
     @property
     def output_shapes(self) -> list[tuple]:
@@ -223,7 +223,12 @@ class Function:
     arguments are passed through). `backward(ctx, *grad_outputs)` receives one gradient per
     output and returns one gradient per positional input of forward, None where an input needs
     no gradient.
+
+    `pytorch_name` names the node (`grad_fn`) as PyTorch names it, where that is not the class's
+    name: the fused `Linear` is PyTorch's `Addmm`, so its outputs print `grad_fn=<AddmmBackward0>`.
     """
+
+    pytorch_name: str | None = None
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:

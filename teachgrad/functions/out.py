@@ -22,8 +22,9 @@ from teachgrad.functions.inplace import castable
 from teachgrad.strides import check_no_internal_overlap, numel
 
 
-def write_out(name: str, result: Any, out: Any) -> Any:
-    """`result`, or, given `out`, `out` holding result's values (resized to result's shape)."""
+def write_out(name: str, result: Any, out: Any, stacklevel: int = 4) -> Any:
+    """`result`, or, given `out`, `out` holding result's values (resized to result's shape); a resize warns at
+    the caller `stacklevel` frames up (the user's line)."""
     if out is None:
         return result
     if result.requires_grad or (out.requires_grad and is_grad_enabled()):
@@ -31,7 +32,7 @@ def write_out(name: str, result: Any, out: Any) -> Any:
                            "but one of the arguments requires grad.")
     castable(out, result)
     if out.shape != result.shape:
-        _resize(out, result.shape)
+        _resize(out, result.shape, stacklevel)
     check_no_internal_overlap(out.shape, out.stride())
     with no_grad():
         run_assign(out, result)
@@ -39,13 +40,24 @@ def write_out(name: str, result: Any, out: Any) -> Any:
     return out
 
 
-def _resize(out: Any, shape: tuple) -> None:
+def _resize(out: Any, shape: tuple, stacklevel: int) -> None:
     """Give `out` new, contiguous storage of `shape`, warning when its old elements are dropped."""
     if out.numel() > 0:
         warnings.warn(
             f"An output with one or more elements was resized since it had shape {list(out.shape)}, which does not "
             f"match the required output shape {list(shape)}. This behavior is deprecated, and in a future PyTorch "
             "release outputs will not be resized unless they have zero elements. You can explicitly reuse an out "
-            "tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=4)
+            "tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=stacklevel)
     storage = empty_storage(out.device, numel(shape), out.dtype.numpy)
     out._init(storage, shape, None, 0, out.dtype, out.device, out._version)
+
+
+def write_outs(name: str, result: Any, out: Any) -> Any:
+    """`result`, or, given out, out holding it; a (values, indices) result takes `out=(values, indices)`."""
+    if out is None or not isinstance(result, tuple):
+        return write_out(name, result, out, 5)
+    if not isinstance(out, (tuple, list)) or len(out) != len(result):
+        got = len(out) if isinstance(out, (tuple, list)) else type(out).__name__
+        raise TypeError(f"{name}(): expected out=(values, indices), a tuple of 2 elements but got {got}")
+    values, indices = out
+    return type(result)(write_out(name, result.values, values, 5), write_out(name, result.indices, indices, 5))

@@ -1,4 +1,4 @@
-"""Running sums and products along a dimension (cumsum, cumprod)."""
+"""Running sums and products along a dimension (cumsum, cumprod), and prod built on cumprod."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from teachgrad.autograd.function import Function
 from teachgrad.functions.dispatch import run_cumsum
 from teachgrad.functions.indexing import Cat
+from teachgrad.strides import numel
 
 
 class Cumsum(Function):
@@ -40,3 +41,18 @@ def cumprod(x: Any, dim: int) -> Any:
         out = out * Cat.apply(dim, ones, out.narrow(dim, 0, n - shift))
         shift *= 2
     return out
+
+
+def prod(x: Any, dims: tuple, keepdim: bool) -> Any:
+    """Product over `dims` as the last entry of a running product (cumprod), composed of permute, Cat and cumprod.
+
+    forward:  each line of the n elements along dims, led by a 1 (so an empty line gives 1), is
+              multiplied out by cumprod; out = its last entry, prod_j x_j
+    backward: cumprod's rule: dL/dx_j = g * prod_{k != j} x_k, exact when x holds zeros (no division by x)
+    """
+    kept = tuple(d for d in range(x.ndim) if d not in dims)
+    kept_shape = tuple(x.shape[d] for d in kept)
+    lines = x.permute(kept + dims).reshape(kept_shape + (numel(tuple(x.shape[d] for d in dims)),))
+    led = Cat.apply(len(kept), x.new_ones(kept_shape + (1,)), lines)
+    last = cumprod(led, len(kept)).narrow(len(kept), led.shape[-1] - 1, 1)
+    return last.reshape(tuple(1 if d in dims else size for d, size in enumerate(x.shape)) if keepdim else kept_shape)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from teachgrad.autograd.grad_mode import is_grad_enabled
 from teachgrad.dtypes import bool_, int64
 from teachgrad.functions import fused
 from teachgrad.functions.inplace import write as write_in_place
@@ -27,8 +28,14 @@ from teachgrad.functions.im2col import Unfold, output_size, window_offsets
 from teachgrad.functions.nn_functions import (
     ELU,
     BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
     EmbeddingLookup,
+    HuberLoss,
     LeakyReLU,
+    MseLoss,
+    NllLoss,
+    SmoothL1Loss,
+    reduce_loss,
 )
 from teachgrad.functions.padding import NUMPY_MODES, Pad
 from teachgrad.random import resolve
@@ -146,8 +153,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input's last dim ({input.shape[-1] if input.ndim else 'none'}) must equal weight's in_features "
             f"({weight.shape[-1]}): input {list(input.shape)}, weight {list(weight.shape)}"
         )
-    if input.ndim == 2:
-        return fused.Linear.apply(input, weight, bias)  # one graph node for the common case
+    if input.ndim == 2 and bias is not None:
+        return fused.Linear.apply(input, weight, bias)  # one graph node (PyTorch's addmm) for the common case
     out = input @ weight.t()
     return out + bias if bias is not None else out
 
@@ -632,13 +639,12 @@ def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -
     return reduction
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    """Reduce an elementwise loss by a reduction `_reduction` has checked."""
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
+def _check_no_grad(name: str, **arguments: Tensor | None) -> None:
+    """PyTorch's refusal of a loss argument that gets no gradient (a weight) but requires one."""
+    for argument, value in arguments.items():
+        if value is not None and value.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function '{name}' is not differentiable with respect to argument '{argument}'. "
+                               "This input cannot have requires_grad True.")
 
 
 def _warn_shape(name: str, input: Tensor, target: Tensor) -> None:
@@ -651,21 +657,24 @@ def _warn_shape(name: str, input: Tensor, target: Tensor) -> None:
 def _weighted_reduce(loss: Tensor, weight: Tensor | None, reduction: str, input: Tensor) -> Tensor:
     """Reduce an elementwise loss; with `weight` (input's shape), mean divides by the weights' sum."""
     if weight is None:
-        return _reduce(loss, reduction)
+        return reduce_loss(loss, reduction)
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError("Weights and input must have the same size.")
     loss = loss * weight
     if reduction == "mean":
         return loss.sum() / weight.sum()
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    """(input - target) ** 2, reduced."""
+    """(input - target) ** 2, reduced: the Function `MseLoss`, or, with a weight, composed (as in PyTorch)."""
     _warn_shape("mse_loss", input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is None:
+        return MseLoss.apply(input, target, reduction)
     diff = input - target
-    return _weighted_reduce(diff * diff, weight, _reduction(size_average, reduce, reduction), input)
+    return _weighted_reduce(diff * diff, weight, reduction, input)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
@@ -677,27 +686,31 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, red
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta   (d = input - target; beta = 0 gives L1)."""
+    """0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta   (d = input - target): the Function
+    `SmoothL1Loss`; beta = 0 gives the L1 loss, composed (as in PyTorch)."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_shape("smooth_l1_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    d = (input - target).abs()
     if beta == 0.0:
-        return _reduce(d, reduction)
-    return _reduce(d.where(d >= beta, d * d * (0.5 / beta) + (0.5 * beta)) - 0.5 * beta, reduction)
+        return reduce_loss((input - target).abs(), reduction)
+    return SmoothL1Loss.apply(input, target, beta, reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
-    """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta)   (d = input - target)."""
+    """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta)   (d = input - target): the Function
+    `HuberLoss`; with a weight, PyTorch's composition: HuberLoss unreduced, times weight, then reduced
+    (the mean divides by the number of elements, not by the weights' sum as mse_loss and l1_loss do)."""
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     reduction = _reduction(None, None, reduction)
     _warn_shape("huber_loss", input, target)
-    d = (input - target).abs()
-    loss = (d * d * 0.5).where(d < delta, (d - 0.5 * delta) * delta)
-    return _weighted_reduce(loss, weight, reduction, input)
+    if weight is None:
+        return HuberLoss.apply(input, target, delta, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return reduce_loss(HuberLoss.apply(input, target, delta, "none") * weight, reduction)
 
 
 def _class_targets(name: str, input: Tensor, target: Tensor, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -737,23 +750,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 
         loss_i = -w[t_i] * input[i, t_i]      (w[t_i] = 0 where t_i == ignore_index)
         mean: sum_i loss_i / sum_i w[t_i]     sum: sum_i loss_i     none: loss_i
-    The pick is a `gather` along the class dim; the class weights get no gradient.
+    The Function `NllLoss` on (N, C) or (C,); input (N, C, d1, ...) is first moved to (N * d1 * ..., C).
+    The class weights get no gradient.
     """
     reduction = _reduction(size_average, reduce, reduction)
     if input.ndim < 1:
         raise ValueError(f"nll_loss: expected input of at least 1 dim, got {list(input.shape)}")
-    x = input if input.ndim >= 2 else input.unsqueeze(0)
     picked_classes, weights = _sample_weights("nll_loss", input, target, weight, ignore_index)
-    if input.ndim < 2:
-        picked_classes, weights = picked_classes[None], weights[None]
-    sample_weights = x.new_tensor(weights)
-    picked = x.gather(1, x.new_tensor(picked_classes[:, None], dtype=int64)).squeeze(1)
-    loss = -picked * sample_weights
-    if input.ndim < 2:
-        loss, sample_weights = loss.squeeze(0), sample_weights.squeeze(0)
-    if reduction == "mean":
-        return loss.sum() / sample_weights.sum()
-    return _reduce(loss, reduction)
+    if input.ndim <= 2:
+        return NllLoss.apply(input, picked_classes, weights, reduction)
+    rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1])
+    loss = NllLoss.apply(rows, picked_classes.reshape(-1), weights.reshape(-1), reduction)
+    return loss.reshape(target.shape) if reduction == "none" else loss
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
@@ -794,7 +802,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             products = products * weight.reshape(weight_shape)
         if reduction == "mean":
             return -products.sum() / (input.numel() / classes)
-        return _reduce(-products.sum(class_dim), reduction)
+        return reduce_loss(-products.sum(class_dim), reduction)
     nll = nll_loss(log_probs, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll
@@ -808,24 +816,26 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             norm = float((~ignored).sum())
         smooth = smooth.sum() / norm
     else:
-        smooth = _reduce(smooth, reduction)
+        smooth = reduce_loss(smooth, reduction)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
                          reduce: bool | None = None, reduction: str = "mean") -> Tensor:
-    """-w * (t * log(x) + (1 - t) * log(1 - x)), logs clamped to >= -100 (the Function `BinaryCrossEntropy`), reduced."""
+    """-w * (t * log(x) + (1 - t) * log(1 - x)), logs clamped to >= -100, reduced (the Function `BinaryCrossEntropy`)."""
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
                          "deprecated. Please ensure they have the same size.")
-    return _reduce(BinaryCrossEntropy.apply(input, target, weight), reduction)
+    _check_no_grad("binary_cross_entropy", weight=weight)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average: bool | None = None, reduce: bool | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
-    """BCE of sigmoid(x) computed stably from the logits x (PyTorch's formula):
+    """BCE of sigmoid(x) computed stably from the logits x (PyTorch's formula; the Function
+    `BinaryCrossEntropyWithLogits`):
 
         m = max(-x, 0)
         lw = 1 + (pos_weight - 1) * t           (1 without pos_weight)
@@ -834,10 +844,5 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    m = (-input).clamp(min=0)
-    softplus_neg = ((-m).exp() + (-input - m).exp()).log() + m
-    log_weight = (pos_weight - 1) * target + 1 if pos_weight is not None else None
-    loss = (1 - target) * input + (log_weight * softplus_neg if log_weight is not None else softplus_neg)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    _check_no_grad("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)

@@ -402,8 +402,7 @@ def _bad_reduction(fn):
 
 
 register(OpInfo("mse_loss", "nn.loss", F.mse_loss, lambda x, t, reduction="mean": _reduce((x - t) ** 2, reduction),
-                _regression_samples, composed_of="mse:  (x - t)**2, reduced; through Sub, Mul, Mean/Sum.",
-                errors=_bad_reduction(F.mse_loss)))
+                _regression_samples, nn_functions.MseLoss, errors=_bad_reduction(F.mse_loss)))
 register(OpInfo("l1_loss", "nn.loss", F.l1_loss, lambda x, t, reduction="mean": _reduce(np.abs(x - t), reduction),
                 _regression_samples, composed_of="l1:  |x - t|, reduced; through Sub, Abs, Mean/Sum.", errors=_bad_reduction(F.l1_loss)))
 
@@ -429,9 +428,8 @@ def _huber_samples(rng):
 
 
 register(OpInfo("smooth_l1_loss", "nn.loss", F.smooth_l1_loss, _smooth_l1_reference, _smooth_samples,
-                composed_of="smooth l1:  0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta; through Abs, Where, Mul."))
-register(OpInfo("huber_loss", "nn.loss", F.huber_loss, _huber_reference, _huber_samples,
-                composed_of="huber:  0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta); through Abs, Where, Mul."))
+                nn_functions.SmoothL1Loss))
+register(OpInfo("huber_loss", "nn.loss", F.huber_loss, _huber_reference, _huber_samples, nn_functions.HuberLoss))
 
 
 def _log_softmax(x, axis):
@@ -494,9 +492,7 @@ def _cross_entropy_samples(rng):
                  name="probabilities")
 
 
-register(OpInfo("nll_loss", "nn.loss", _class_weight_op(F.nll_loss), _nll_reference, _nll_samples,
-                composed_of="nll:  loss_i = -w[t_i] * x[i, t_i]  (a Gather along the class dim), mean divides by\n"
-                            "sum_i w[t_i]; backward through Gather (scatter_add), Mul, Sum, Div.",
+register(OpInfo("nll_loss", "nn.loss", _class_weight_op(F.nll_loss), _nll_reference, _nll_samples, nn_functions.NllLoss,
                 errors=lambda: [ErrorCase(lambda: F.nll_loss(tg.zeros(2, 3), tg.tensor([0, 3])), IndexError, "out of bounds"),
                                 ErrorCase(lambda: F.nll_loss(tg.zeros(2, 3), tg.tensor([0, 1, 2])), ValueError, "batch_size"),
                                 ErrorCase(lambda: F.nll_loss(tg.zeros(2, 3), tg.tensor([0.0, 1.0])), RuntimeError, "int64")]))
@@ -541,9 +537,7 @@ register(OpInfo("binary_cross_entropy", "nn.loss", lambda x, t, weight=None, **k
 register(OpInfo("binary_cross_entropy_with_logits", "nn.loss",
                 lambda x, t, weight=None, pos_weight=None, **k: F.binary_cross_entropy_with_logits(
                     x, t, _like(x, weight), pos_weight=_like(x, pos_weight), **k),
-                _bce_logits_reference, _bce_logits_samples,
-                composed_of="bce with logits:  m = max(-x, 0);  loss = (1 - t) * x + lw * (log(exp(-m) + exp(-x - m)) + m),\n"
-                            "lw = 1 + (pos_weight - 1) * t; through Clamp, Exp, Log, Mul, Add.",
+                _bce_logits_reference, _bce_logits_samples, nn_functions.BinaryCrossEntropyWithLogits,
                 errors=lambda: [ErrorCase(lambda: F.binary_cross_entropy_with_logits(tg.ones(2), tg.ones(3)), ValueError, "same as input size")]))
 
 

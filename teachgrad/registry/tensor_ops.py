@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 import teachgrad as tg
@@ -707,3 +709,16 @@ register(OpInfo("cumprod", "reduction", lambda x, dim: x.cumprod(dim), lambda x,
                              Sample((rng.uniform(-2, 2, (0, 3)),), {"dim": 0}, name="empty")],
                 composed_of=scan.cumprod.__doc__.split("\n\n")[1].strip(),
                 errors=lambda: [ErrorCase(lambda: tg.ones(2, 3).cumprod(2), IndexError, "Dimension out of range")]))
+
+
+def _prod_samples(rng):
+    yield from _reduction_samples(rng)
+    yield Sample((np.array([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, 0.0, 2.0]]),), {"dim": 1},
+                 name="zeros (one, and two per row)")
+    yield Sample((np.array([[1.5, -2.0], [0.0, 3.0]]),), {"dim": None}, name="one zero in all")
+    yield Sample((rng.uniform(-2, 2, (0, 3)),), {"dim": 0}, name="empty")
+
+
+register(OpInfo("prod", "reduction", lambda x, **k: x.prod(**k),
+                lambda x, dim=None, keepdim=False: np.prod(x, axis=_numpy_dim(dim), keepdims=keepdim), _prod_samples,
+                composed_of=inspect.cleandoc(scan.prod.__doc__.split("\n\n")[1]), errors=_bad_dim(lambda x, dim: x.prod(dim))))

@@ -227,7 +227,7 @@ def test_rules_shows_where_forward_and_backward_are():
 
 
 def test_rules_of_a_composed_operation_shows_where_its_parts_are():
-    output = run("rules", "mse_loss").output
+    output = run("rules", "l1_loss").output  # composed, as in PyTorch (mse_loss is one Function, MseLoss)
     assert "composed of:" in output and "Sub.backward" in output and "Mean.backward" in output
 
 

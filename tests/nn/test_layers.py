@@ -527,3 +527,10 @@ def test_cosine_similarity_of_two_zero_vectors_has_gradient_zero():
     F.cosine_similarity(x1, x2).sum().backward()
     np.testing.assert_array_equal(x1.grad.numpy(), [[0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(x2.grad.numpy(), [[0.0, 0.0, 0.0]])
+
+
+def test_linear_on_a_batch_with_a_bias_is_pytorchs_addmm_node():
+    x, layer = tg.ones(2, 3, requires_grad=True), nn.Linear(3, 4)
+    # PyTorch 2.13 prints grad_fn=<AddmmBackward0> for F.linear on 2-D input with a bias
+    assert layer(x).grad_fn.name() == "AddmmBackward0"
+    assert "grad_fn=<AddmmBackward0>" in repr(layer(x))

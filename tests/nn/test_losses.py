@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -212,3 +214,97 @@ def test_every_loss_accepts_the_three_known_reductions(name):
 
 def test_loss_module_repr_is_the_class_name():
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+X = np.array([[0.5, -1.5, 2.0, 0.1], [1.2, 0.3, -0.4, 3.0], [-2.0, 0.7, 0.0, 1.1]])
+Y = np.array([[0.2, 0.9, 0.5, 0.1], [0.7, 0.0, 1.0, 0.4], [0.3, 0.6, 0.8, 0.5]])
+PROBABILITIES = 1 / (1 + np.exp(-X))
+CLASSES = np.array([0, 1, 3])
+NODE_CALLS = {  # name -> the call, given x, y (targets in [0, 1]), p (probabilities), c (class indices), r (reduction)
+    "mse_loss": lambda x, y, p, c, r: F.mse_loss(x, y, reduction=r),
+    "l1_loss": lambda x, y, p, c, r: F.l1_loss(x, y, reduction=r),
+    "smooth_l1_loss": lambda x, y, p, c, r: F.smooth_l1_loss(x, y, reduction=r),
+    "smooth_l1_loss, beta=0": lambda x, y, p, c, r: F.smooth_l1_loss(x, y, reduction=r, beta=0.0),
+    "huber_loss": lambda x, y, p, c, r: F.huber_loss(x, y, reduction=r),
+    "huber_loss, weight": lambda x, y, p, c, r: F.huber_loss(x, y, reduction=r, weight=y + 1),
+    "nll_loss": lambda x, y, p, c, r: F.nll_loss(x, c, reduction=r),
+    "nll_loss, 1-D": lambda x, y, p, c, r: F.nll_loss(x[0], c[0], reduction=r),
+    "cross_entropy": lambda x, y, p, c, r: F.cross_entropy(x, c, reduction=r),
+    "cross_entropy, 1-D": lambda x, y, p, c, r: F.cross_entropy(x[0], c[0], reduction=r),
+    "binary_cross_entropy": lambda x, y, p, c, r: F.binary_cross_entropy(p, y, reduction=r),
+    "binary_cross_entropy, weight": lambda x, y, p, c, r: F.binary_cross_entropy(p, y, reduction=r, weight=y + 1),
+    "binary_cross_entropy_with_logits": lambda x, y, p, c, r: F.binary_cross_entropy_with_logits(x, y, reduction=r),
+    "binary_cross_entropy_with_logits, weights": lambda x, y, p, c, r: F.binary_cross_entropy_with_logits(
+        x, y, y + 1, reduction=r, pos_weight=y[0] + 2),
+}
+# type(loss.grad_fn).__name__ as PyTorch 2.13 prints it (/tmp/torchenv) for mean, sum and none
+PYTORCH_NODES = {
+    "mse_loss": ("MseLossBackward0",) * 3,
+    "l1_loss": ("MeanBackward0", "SumBackward0", "AbsBackward0"),
+    "smooth_l1_loss": ("SmoothL1LossBackward0",) * 3,
+    "smooth_l1_loss, beta=0": ("MeanBackward0", "SumBackward0", "AbsBackward0"),
+    "huber_loss": ("HuberLossBackward0",) * 3,
+    "huber_loss, weight": ("MeanBackward0", "SumBackward0", "MulBackward0"),
+    "nll_loss": ("NllLossBackward0",) * 3,
+    "nll_loss, 1-D": ("NllLossBackward0",) * 3,
+    "cross_entropy": ("NllLossBackward0",) * 3,
+    "cross_entropy, 1-D": ("NllLossBackward0",) * 3,
+    "binary_cross_entropy": ("BinaryCrossEntropyBackward0",) * 3,
+    "binary_cross_entropy, weight": ("BinaryCrossEntropyBackward0",) * 3,
+    "binary_cross_entropy_with_logits": ("BinaryCrossEntropyWithLogitsBackward0",) * 3,
+    "binary_cross_entropy_with_logits, weights": ("BinaryCrossEntropyWithLogitsBackward0",) * 3,
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", list(NODE_CALLS))
+def test_a_losss_grad_fn_is_named_as_pytorch_names_it(name, reduction):
+    x, p = tg.tensor(X, requires_grad=True), tg.tensor(PROBABILITIES, requires_grad=True)
+    loss = NODE_CALLS[name](x, tg.tensor(Y), p, tg.tensor(CLASSES), reduction)
+    assert loss.grad_fn.name() == PYTORCH_NODES[name][["mean", "sum", "none"].index(reduction)]
+
+
+def test_nll_loss_on_a_single_sample_of_log_probabilities_is_minus_the_picked_one():
+    x = tg.tensor([-1.2, -0.3, -2.5], requires_grad=True)
+    loss = F.nll_loss(x, tg.tensor(1))
+    loss.backward()
+    assert loss.shape == () and loss.item() == pytest.approx(0.3) and x.grad.tolist() == [0.0, -1.0, 0.0]
+
+
+def test_nll_loss_over_spatial_dims_matches_the_loss_of_each_position(rng):
+    # (N, C, d1, d2) = (2, 3, 3, 1): 6 rows of 3 log-probabilities, their classes moved to dim 1
+    logp = log_softmax(rng.uniform(-2, 2, (6, 3))).reshape(2, 3, 3, 1).transpose(0, 2, 1, 3)
+    target = rng.integers(0, 3, (2, 3, 1))
+    picked = -np.take_along_axis(logp, target[:, None], axis=1)[:, 0]
+    loss = F.nll_loss(tg.tensor(logp), tg.tensor(target), reduction="none")
+    np.testing.assert_allclose(loss.numpy(), picked, rtol=1e-6)
+    assert F.nll_loss(tg.tensor(logp), tg.tensor(target)).item() == pytest.approx(picked.mean())
+
+
+def test_weighted_huber_loss_mean_divides_by_the_number_of_elements_as_pytorch():
+    x, w = tg.tensor([[0.5, 3.0], [-2.0, 0.1]]), tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    # PyTorch 2.13: F.huber_loss(x, zeros, weight=w) == 2.41125 == sum(w * huber) / 4 (not / sum(w))
+    assert F.huber_loss(x, tg.zeros(2, 2), weight=w).item() == pytest.approx(2.41125)
+
+
+@pytest.mark.parametrize("call, name, argument", [
+    (lambda x, w: F.binary_cross_entropy_with_logits(x, x.detach(), weight=w), "binary_cross_entropy_with_logits", "weight"),
+    (lambda x, w: F.binary_cross_entropy_with_logits(x, x.detach(), pos_weight=w), "binary_cross_entropy_with_logits",
+     "pos_weight"),
+    (lambda x, w: F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid(), weight=w), "binary_cross_entropy", "weight"),
+])
+def test_a_bce_weight_that_requires_grad_is_refused_as_in_pytorch(call, name, argument):
+    x, w = tg.tensor([0.5, -1.0, 2.0], requires_grad=True), tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    # PyTorch 2.13's message, printed by /tmp/torchenv
+    message = (f"The function '{name}' is not differentiable with respect to argument '{argument}'. "
+               "This input cannot have requires_grad True.")
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        call(x, w)
+
+
+def test_mse_loss_gradient_for_a_broadcast_target_is_summed_over_the_broadcast_rows():
+    x, t = tg.tensor(X, requires_grad=True), tg.tensor(Y[0], requires_grad=True)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        F.mse_loss(x, t).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (X - Y[0]) / X.size, rtol=1e-6)  # numpy, float64
+    np.testing.assert_allclose(t.grad.numpy(), (-2 * (X - Y[0]) / X.size).sum(axis=0), rtol=1e-6)

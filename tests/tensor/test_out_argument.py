@@ -112,3 +112,46 @@ def test_out_may_be_one_of_the_inputs() -> None:
     a = tg.tensor(A)
     tg.add(a, a, out=a)
     np.testing.assert_array_equal(a.numpy(), A + A)
+
+
+PAIR_CALLS = {  # name -> the call returning (values, indices), given a and out
+    "max": lambda a, out: tg.max(a, 1, out=out),
+    "min": lambda a, out: tg.min(a, 0, keepdim=True, out=out),
+    "sort": lambda a, out: tg.sort(a, 1, descending=True, out=out),
+    "topk": lambda a, out: tg.topk(a, 2, out=out),
+    "median": lambda a, out: tg.median(a, 1, out=out),
+}
+
+
+@pytest.mark.parametrize("name", list(PAIR_CALLS))
+def test_a_values_and_indices_result_is_written_into_out_pair(name: str) -> None:
+    a = tg.tensor(A)
+    expected = PAIR_CALLS[name](a, None)
+    values, indices = tg.empty(0), tg.empty(0, dtype=tg.int64)
+    result = PAIR_CALLS[name](a, (values, indices))
+    assert result.values is values and result.indices is indices and type(result) is type(expected)
+    np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+def test_max_out_needs_a_pair_of_tensors() -> None:
+    # PyTorch 2.13: torch.max(x, 1, out=(v,)) raises TypeError "expected tuple of 2 elements but got 1"
+    with pytest.raises(TypeError, match=re.escape("max(): expected out=(values, indices), a tuple of 2 elements but got 1")):
+        tg.max(tg.tensor(A), 1, out=(tg.empty(0),))
+
+
+def test_max_out_pair_is_not_differentiable() -> None:
+    a = tg.tensor(A, requires_grad=True)
+    with pytest.raises(RuntimeError, match=re.escape(NOT_DIFFERENTIABLE.format("max"))):
+        tg.max(a, 1, out=(tg.empty(0), tg.empty(0, dtype=tg.int64)))
+
+
+def test_max_without_dim_takes_a_single_out_tensor() -> None:
+    out = tg.empty(0)
+    assert tg.max(tg.tensor(A), out=out) is out and out.item() == 4.0
+
+
+def test_resizing_an_out_pair_warns_at_the_callers_line() -> None:
+    with pytest.warns(UserWarning) as caught:
+        tg.sort(tg.tensor(A), out=(tg.empty(5), tg.empty(5, dtype=tg.int64)))
+    assert {w.filename for w in caught} == {__file__}

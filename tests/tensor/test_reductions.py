@@ -355,3 +355,32 @@ def test_einsum_gradient_of_a_matrix_product_is_g_times_the_other_operand_transp
     b = tg.tensor([[5.0], [6.0]])
     tg.einsum("ij,jk->ik", a, b).sum().backward()
     assert a.grad.tolist() == [[5.0, 6.0], [5.0, 6.0]]
+
+
+def test_max_with_dim_prints_like_pytorchs_return_types() -> None:
+    # PyTorch 2.13 prints torch.return_types.max(\nvalues=tensor([5., 7.]),\nindices=tensor([1, 0]))
+    assert repr(matrix().max(dim=1)) == "teachgrad.return_types.max(\nvalues=tensor([5., 7.]),\nindices=tensor([1, 0]))"
+
+
+@pytest.mark.parametrize("name, call", [
+    ("max", lambda x: x.max(1)), ("min", lambda x: x.min(1)), ("sort", lambda x: x.sort(1)),
+    ("topk", lambda x: x.topk(2)), ("median", lambda x: x.median(1)),
+])
+def test_values_and_indices_results_are_teachgrad_return_types_tuples(name, call) -> None:
+    result = call(matrix())
+    assert type(result) is getattr(tg.return_types, name) and isinstance(result, tuple) and len(result) == 2
+    assert result[0] is result.values and result[1] is result.indices
+
+
+def test_prod_gradient_is_the_product_of_the_other_elements_even_with_zeros() -> None:
+    rows = np.array([[2.0, 0.0, 3.0], [0.0, 4.0, 0.0], [1.5, -2.0, 0.5]])
+    x = tg.tensor(rows, requires_grad=True)
+    x.prod(dim=1).sum().backward()
+    expected = [[np.prod(np.delete(row, j)) for j in range(3)] for row in rows]  # numpy, no division by x
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_prod_of_everything_is_differentiable() -> None:
+    x = tg.tensor([[1.5, -2.0], [0.5, 4.0]], requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [[-4.0, 3.0], [-12.0, -1.5]]  # prod(x) / x = -6 / x, with no zero in x
