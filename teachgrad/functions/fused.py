@@ -27,7 +27,7 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        check_matmul_dtypes(x, weight.t())
+        check_matmul_dtypes(x, weight)
         if bias.dtype is not x.dtype:
             raise RuntimeError(f"linear: input, weight and bias must have the same dtype, got {x.dtype} and {bias.dtype}")
         ctx.save_for_backward(x, weight)
@@ -39,7 +39,7 @@ class Linear(Function):
         needs_x, needs_w, needs_b = ctx.needs_input_grad
         grad_x = run_matmul(g, weight) if needs_x else None
         grad_w = run_matmul(g.t(), x) if needs_w else None
-        grad_b = run_reduce("sum", g, 0).reshape(g.shape[1:]) if needs_b else None
+        grad_b = run_reduce("sum", g, 0, shape=g.shape[1:]) if needs_b else None
         return grad_x, grad_w, grad_b
 
 
