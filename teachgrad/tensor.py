@@ -804,7 +804,7 @@ class Tensor(Variable):
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return views.Permute.apply(self, (1, 0)) if self.ndim == 2 else self
 
     @property
     def T(self):

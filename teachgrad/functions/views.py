@@ -49,7 +49,10 @@ class Permute(Function):
     def forward(ctx, x, dims):
         if sorted(dims) != list(range(x.ndim)):
             raise RuntimeError(f"permute: dims {tuple(dims)} must be a permutation of {tuple(range(x.ndim))}")
-        ctx.inverse = tuple(sorted(range(len(dims)), key=lambda i: dims[i]))
+        inverse = [0] * len(dims)
+        for position, d in enumerate(dims):  # out dim `position` came from dim d
+            inverse[d] = position
+        ctx.inverse = tuple(inverse)
         strides = x._layout_strides
         return x._view(tuple(x.shape[d] for d in dims), tuple(strides[d] for d in dims), x._offset)
 
