@@ -280,10 +280,12 @@ class Tensor(Variable):
         self.requires_grad = requires_grad
         return self
 
-    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None) -> None:
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, adding it into `leaf.grad`.
 
-        A non-scalar tensor needs `gradient` (dL/d self), as in PyTorch.
+        A non-scalar tensor needs `gradient` (dL/d self), as in PyTorch. With `create_graph` the
+        backward pass is recorded, so each `leaf.grad` has a graph and can be differentiated again.
         """
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -297,14 +299,18 @@ class Tensor(Variable):
         if self.grad_fn is None:
             self._grad_accumulator().accumulate(gradient.detach())
             return
-        run_backward(self.grad_fn, self._output_nr, gradient.detach(), bool(retain_graph))
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        seed = gradient if create_graph else gradient.detach()
+        run_backward(self.grad_fn, self._output_nr, seed, retain_graph, create_graph=create_graph)
 
     def _accumulate_grad(self, grad: "Tensor") -> None:
         if tuple(grad.shape) != tuple(self._shape):
             raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match the tensor's shape {list(self._shape)}")
         if grad.dtype is not self._dtype:
             grad = grad.to(self._dtype)
-        if self._grad is None:
+        if grad.requires_grad:  # a recorded backward (create_graph): keep the graph, as PyTorch does
+            self._grad = grad.clone() if self._grad is None else self._grad + grad
+        elif self._grad is None:
             self._grad = run_unary("identity", grad)
         elif self._grad.is_contiguous() and not self._grad.requires_grad:
             run_add_scaled(self._grad, grad, 1)  # in place, as in PyTorch: a reference to .grad sees the new sum

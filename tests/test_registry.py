@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import teachgrad as tg
-from teachgrad.autograd import gradcheck
+from teachgrad.autograd import gradcheck, gradgradcheck
 from teachgrad.autograd.function import Function
 from teachgrad.registry import all_ops
+from teachgrad.registry.second_order import NO_SECOND_DERIVATIVE
 from teachgrad.registry.samples import is_float_array, make_leaves, run
 
 OPS = all_ops()
@@ -48,6 +49,23 @@ def test_gradients_match_finite_differences(op):
         if not any(getattr(leaf, "requires_grad", False) for leaf in leaves):
             continue
         assert gradcheck(lambda *xs: run(op, sample, *xs), leaves, eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("op", DIFFERENTIABLE, ids=lambda op: op.name)
+def test_second_derivatives_match_finite_differences_or_refuse(op):
+    refused = []
+    for sample in [s for s in samples(op, seed=1) if s.gradcheck and s.gradgradcheck]:
+        leaves = make_leaves(sample, tg.float64, requires_grad=True)
+        if not any(getattr(leaf, "requires_grad", False) for leaf in leaves):
+            continue
+        try:
+            assert gradgradcheck(lambda *xs: run(op, sample, *xs), leaves, eps=1e-6, atol=1e-5, rtol=1e-3)
+        except RuntimeError as error:
+            if "once_differentiable" not in str(error):
+                raise
+            refused.append(sample.name)
+    # an op without a second derivative must say why (and refuse, never answer wrongly); others must not refuse
+    assert bool(refused) == (op.name in NO_SECOND_DERIVATIVE), refused
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if list(op.errors())], ids=lambda op: op.name)
@@ -93,6 +111,14 @@ EXEMPT = {
     "teachgrad.functions.device.ToDevice": "moves a tensor between the CPU and CUDA, and there is no CUDA on the "
     "CPU-only path the registry runs; tests/cuda/simulated/test_device_cuda.py checks its forward and backward "
     "both ways under numba's CUDA simulator",
+    "teachgrad.functions.views.SliceBackward": "basic indexing's backward (Index), run only by backward; the "
+    "getitem entry's gradgradcheck differentiates it (its sliced samples go through it)",
+    "teachgrad.functions.take.Take": "the backward of Pad (and of PutAdd), run only by backward; the pad, conv and "
+    "pooling entries' gradgradcheck differentiates it",
+    "teachgrad.functions.take.PutAdd": "the backward of Unfold and Pad (and of Take), run only by backward; the "
+    "unfold, pad, conv and pooling entries' gradgradcheck differentiates it",
+    "teachgrad.autograd.function.DelayedError": "passes values through and refuses to be differentiated; "
+    "tests/test_higher_order.py checks it refuses, and every registry entry without a second derivative refuses",
 }
 EXEMPT_MODULES = {
     "teachgrad.scalar": "the micrograd-sized Scalar engine: its Functions act on Python floats, not tensors, and "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from teachgrad.autograd.grad_mode import no_grad
+from teachgrad.autograd.grad_mode import set_grad_enabled
 from teachgrad.autograd.variable import AccumulateGrad, Edge, Variable
 from teachgrad.functions.broadcast import unbroadcast
 
@@ -44,7 +44,7 @@ def topological_order(root: Any) -> list:
 
 
 def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bool = False,
-                 capture: dict | None = None) -> None:
+                 capture: dict | None = None, create_graph: bool = False) -> None:
     """Backpropagate `gradient` (dL/d output) from output `output_nr` of `root_node`.
 
     For each node: sum the incoming gradients of each output (zeros for unused outputs), run
@@ -53,9 +53,13 @@ def run_backward(root_node: Any, output_nr: int, gradient: Any, retain_graph: bo
 
     With `capture` (a dict {Edge: None}, as `autograd.grad` passes), the summed gradient that
     reaches each of those edges is stored in the dict instead of being added into any `.grad`.
+
+    The rules are tensor operations, so with `create_graph` (grad mode on while they run) the
+    backward pass is recorded like any forward: the gradients it produces have a `grad_fn`, and
+    differentiating them gives second derivatives.
     """
     pending: dict[Any, dict[int, Any]] = {root_node: {output_nr: gradient}}
-    with no_grad():
+    with set_grad_enabled(create_graph):
         for node in topological_order(root_node):
             grads_by_output = pending.pop(node, None)
             if grads_by_output is None:
@@ -161,13 +165,12 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 
     PyTorch's `torch.autograd.grad`. `outputs` and `inputs` are tensors or sequences of them;
     `grad_outputs` holds dL/d output for each non-scalar output. No `.grad` is changed.
+    With `create_graph` the backward pass is recorded, so the results can be differentiated again.
     """
     from_one = not isinstance(outputs, (list, tuple))
     outputs = [outputs] if from_one else list(outputs)
     inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
-    if create_graph:
-        raise NotImplementedError("autograd.grad(create_graph=True): teachgrad's backward pass is not recorded, "
-                                  "so higher-order gradients are not supported")
+    retain_graph = create_graph if retain_graph is None else retain_graph
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif not isinstance(grad_outputs, (list, tuple)):
@@ -187,7 +190,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         capture = dict.fromkeys(edges)
         root = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
         keep = bool(retain_graph) or i < len(outputs) - 1
-        run_backward(root, out._output_nr if out.grad_fn is not None else 0, g.detach(), keep, capture)
+        seed = g if create_graph else g.detach()
+        run_backward(root, out._output_nr if out.grad_fn is not None else 0, seed, keep, capture, create_graph)
         for k, edge in enumerate(edges):
             if capture[edge] is not None:
                 totals[k] = capture[edge] if totals[k] is None else totals[k] + capture[edge]

@@ -22,7 +22,8 @@ The node is also the `ctx` that forward and backward receive, as in PyTorch.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 from teachgrad.autograd import grad_mode
 from teachgrad.autograd.variable import Edge, Variable
@@ -279,3 +280,66 @@ def _record_output(node: Node, index: int, out: Any, args: tuple) -> Any:
     if id(out) not in node._non_differentiable and out._is_differentiable():
         out._set_grad_fn(node, index)
     return out
+
+
+class DelayedError(Function):
+    """Pass values through, recording a node whose backward refuses: a derivative not available.
+
+    forward:  outputs = values (the results of a once-differentiable backward)
+    backward: raises RuntimeError naming `op`; `sources` (what the values depend on) link the
+              node into the graph, so differentiating anything computed from the values reaches it.
+    """
+
+    @staticmethod
+    def forward(ctx: Node, op: str, values: tuple, *sources: Any) -> tuple:
+        ctx.op = op
+        return values
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise RuntimeError(f"trying to differentiate twice a function that was marked with @once_differentiable "
+                           f"({ctx.op})")
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """Decorate a Function's `backward` whose result cannot itself be differentiated (PyTorch's).
+
+    The rule runs without recording. When the backward pass is being recorded (`create_graph=True`)
+    and the gradients or saved tensors it used require grad, its results come out of a
+    `DelayedError` node: a second derivative through them raises instead of silently being 0.
+
+    >>> import teachgrad as tg
+    >>> class Cube(tg.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     @tg.autograd.once_differentiable
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 3 * x ** 2 * g
+    >>> x = tg.tensor([2.0], requires_grad=True)
+    >>> (dx,) = tg.autograd.grad(Cube.apply(x), x, create_graph=True)
+    >>> dx.backward()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    RuntimeError: trying to differentiate twice a function that was marked with @once_differentiable (CubeBackward...)
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Node, *grads: Any) -> Any:
+        if not grad_mode._grad_enabled:  # an ordinary backward: nothing to guard
+            return backward(ctx, *grads)
+        grad_mode._grad_enabled = False
+        try:
+            results = backward(ctx, *grads)
+        finally:
+            grad_mode._grad_enabled = True
+        sources = [v for v in (*grads, *ctx._saved) if isinstance(v, Variable) and v._requires_grad]
+        if not sources:
+            return results
+        single = not isinstance(results, tuple)
+        delayed = DelayedError.apply(ctx.name(), (results,) if single else results, *sources)
+        return delayed[0] if single else delayed
+
+    return wrapper

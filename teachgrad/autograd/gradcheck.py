@@ -6,6 +6,10 @@ For inputs x (float64, requires_grad) and outputs y = fn(x):
     numerical:   column j of dy/dx = (fn(x + eps e_j) - fn(x - eps e_j)) / (2 eps)
 
 Every element of every input and output is compared: |analytical - numerical| <= atol + rtol * |numerical|.
+
+`gradgradcheck` runs the same comparison on the function (x, v) -> v^T dy/dx that backward computes
+with `create_graph=True`: its own backward (the recorded backward pass, differentiated) against
+finite differences of the first derivatives, which checks every second derivative.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from teachgrad.autograd.grad_mode import no_grad
+from teachgrad.autograd.engine import grad
+from teachgrad.autograd.grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -116,3 +121,30 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, 
                 f"numerical:\n{num}\nanalytical:\n{ana}"
             )
     return True
+
+
+def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Any] | None = None, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check fn's second derivatives: gradcheck of (inputs, v) -> v^T d fn / d inputs, recorded backward.
+
+    `grad_outputs` (the v, one per floating output) default to fixed random float64 tensors that
+    require grad, so the derivatives with respect to v are checked too.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    if grad_outputs is None:
+        with no_grad():
+            outs = _outputs(fn, inputs)
+        rng = np.random.default_rng(0)
+        grad_outputs = [o.new_tensor(rng.standard_normal(tuple(o.shape))).requires_grad_(True) for o in outs]
+    count = len(inputs)
+
+    def first_derivatives(*values: Any) -> tuple:
+        differentiable = [x for x in values[:count] if hasattr(x, "requires_grad") and x.requires_grad]
+        with enable_grad():
+            pairs = [(o, v) for o, v in zip(_outputs(fn, values[:count]), values[count:]) if o.requires_grad]
+            if not pairs:
+                return ()
+            return grad([o for o, _ in pairs], differentiable, [v for _, v in pairs],
+                        create_graph=True, allow_unused=True)
+
+    return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps, atol, rtol, raise_exception)

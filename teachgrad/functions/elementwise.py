@@ -12,7 +12,7 @@ from typing import Any
 from teachgrad.dtypes import bool_, float32, float64, int64
 from teachgrad.functions.broadcast import describe, floating, grad_for, is_tensor, promote
 from teachgrad.functions.dispatch import run_unary, run_where, run_binary
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 
 
 def _grads(ctx, grad_a: Any, grad_b: Any) -> tuple:
@@ -208,8 +208,8 @@ class Where(Function):
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
         zero = g.new_zeros(())
-        grad_a = grad_for(run_where(cond, g, zero), ctx.meta[1], ctx.needs_input_grad[1])
-        grad_b = grad_for(run_where(cond, zero, g), ctx.meta[2], ctx.needs_input_grad[2])
+        grad_a = grad_for(Where.apply(cond, g, zero), ctx.meta[1], ctx.needs_input_grad[1])
+        grad_b = grad_for(Where.apply(cond, zero, g), ctx.meta[2], ctx.needs_input_grad[2])
         return None, grad_a, grad_b
 
 
@@ -470,6 +470,7 @@ class GELU(Function):
         return _unary("gelu", x, keeps_ints=False)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         cdf = (1 + run_unary("erf", x * 0.7071067811865476)) * 0.5

@@ -7,7 +7,7 @@ node just does less Python work per training step, and its backward rule is shor
 
 from __future__ import annotations
 
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 from teachgrad.functions.dispatch import run_binary, run_matmul, run_reduce, run_softmax, run_unary
 from teachgrad.functions.linalg import check_matmul_dtypes
 from teachgrad.functions.nn_functions import NllLoss, sample_scales
@@ -34,6 +34,7 @@ class Linear(Function):
         return run_binary("add", run_matmul(x, weight.t()), bias)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         needs_x, needs_w, needs_b = ctx.needs_input_grad
@@ -63,6 +64,7 @@ class CrossEntropy(Function):
         return NllLoss.forward(ctx, log_probs, classes, sample_weights, reduction)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (log_probs,) = ctx.saved_tensors
         probs = run_unary("exp", log_probs)

@@ -22,7 +22,8 @@ import functools
 import numpy as np
 
 from teachgrad.autograd.function import Function
-from teachgrad.functions.dispatch import run_scatter_add, run_take
+from teachgrad.functions.dispatch import run_take
+from teachgrad.functions.take import PutAdd
 from teachgrad.strides import contiguous_strides, numel
 
 
@@ -91,4 +92,4 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return run_scatter_add(g, ctx.elements, ctx.shape), None, None, None
+        return PutAdd.apply(g, ctx.elements, ctx.shape), None, None, None

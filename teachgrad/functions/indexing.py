@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 from teachgrad.dtypes import bool_, int64, promote_types
 from teachgrad.functions.broadcast import describe, grad_for, is_tensor
 from teachgrad.functions.dispatch import run_assign, run_unary, run_put, run_scatter_add, run_take, run_binary
+from teachgrad.functions.take import PutAdd
 from teachgrad.strides import basic_index, check_no_internal_overlap, storage_positions
 
 
@@ -75,7 +76,7 @@ class AdvancedIndex(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return run_scatter_add(g, ctx.elements, ctx.shape), None
+        return PutAdd.apply(g, ctx.elements, ctx.shape), None
 
 
 def write_region(target: Any, key: tuple, value: Any) -> None:
@@ -105,6 +106,7 @@ class IndexPut(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         grad_x = None
         if ctx.needs_input_grad[0]:
@@ -156,7 +158,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return run_scatter_add(g, ctx.elements, ctx.shape), None, None
+        return PutAdd.apply(g, ctx.elements, ctx.shape), None, None
 
 
 class ScatterAdd(Function):

@@ -54,8 +54,7 @@ class MatMul(Function):
             raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
         check_matmul_dtypes(a, b)
         ctx.meta = describe(a), describe(b)
-        a2 = a.unsqueeze(0) if a.ndim == 1 else a
-        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        a2, b2 = _as_matrices(a, b)
         if a2.shape[-1] != b2.shape[-2]:
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(a2.shape[-2:])} and "
@@ -63,7 +62,7 @@ class MatMul(Function):
             )
         batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         out = run_matmul(_with_batch(a2, batch), _with_batch(b2, batch))
-        ctx.save_for_backward(a2, b2)
+        ctx.save_for_backward(a, b)  # the inputs themselves, so a recorded backward reaches them
         ctx.out_shape = out.shape
         if a.ndim == 1:
             out = out.squeeze(-2)
@@ -73,13 +72,18 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a2, b2 = ctx.saved_tensors
+        a2, b2 = _as_matrices(*ctx.saved_tensors)
         g = _reshaped(g, ctx.out_shape)
         grad_a = g @ b2.transpose(-1, -2) if ctx.needs_input_grad[0] else None
         grad_b = a2.transpose(-1, -2) @ g if ctx.needs_input_grad[1] else None
         grad_a = _back_to(grad_a, a2.shape, ctx.meta[0], ctx.needs_input_grad[0])
         grad_b = _back_to(grad_b, b2.shape, ctx.meta[1], ctx.needs_input_grad[1])
         return grad_a, grad_b
+
+
+def _as_matrices(a, b) -> tuple:
+    """A 1-D a as a row (1, k), a 1-D b as a column (k, 1); others unchanged."""
+    return a.unsqueeze(0) if a.ndim == 1 else a, b.unsqueeze(-1) if b.ndim == 1 else b
 
 
 def _back_to(grad, matrix_shape, meta, needed):

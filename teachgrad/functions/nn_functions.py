@@ -12,11 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 from teachgrad.functions.broadcast import unbroadcast
-from teachgrad.functions.dispatch import run_binary, run_scatter_add, run_take, run_unary, run_where
+from teachgrad.functions.elementwise import Where
+from teachgrad.functions.dispatch import run_binary, run_take, run_unary, run_where
 from teachgrad.functions.reduction import reduce_dims
-from teachgrad.strides import numel, storage_positions
+from teachgrad.functions.take import PutAdd, Take
+from teachgrad.strides import numel
 
 
 class LeakyReLU(Function):
@@ -33,7 +35,7 @@ class LeakyReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return run_where(x > 0, g, g * ctx.negative_slope), None
+        return Where.apply(x > 0, g, g * ctx.negative_slope), None
 
 
 class ELU(Function):
@@ -53,7 +55,7 @@ class ELU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return run_where(x > 0, g, g * x.clamp(max=0).exp() * ctx.alpha), None
+        return Where.apply(x > 0, g, g * x.clamp(max=0).exp() * ctx.alpha), None
 
 
 class EmbeddingLookup(Function):
@@ -82,9 +84,8 @@ class EmbeddingLookup(Function):
     @staticmethod
     def backward(ctx, g):
         keep = np.ones(ctx.rows.shape, dtype=bool) if ctx.padding_idx is None else ctx.rows != ctx.padding_idx
-        g_positions = storage_positions(g.shape, g._layout_strides, g._offset)[keep]
-        kept_grads = run_take(g, g_positions, g_positions.shape)
-        return run_scatter_add(kept_grads, ctx.elements[keep], ctx.shape), None, None
+        kept_grads = Take.apply(g, np.arange(g.numel()).reshape(g.shape)[keep])
+        return PutAdd.apply(kept_grads, ctx.elements[keep], ctx.shape), None, None
 
 
 def _check_probabilities(name: str, values: Any) -> None:
@@ -214,7 +215,7 @@ class NllLoss(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return run_unary("neg", run_scatter_add(sample_scales(ctx, g), ctx.positions, ctx.shape)), None, None, None
+        return -PutAdd.apply(sample_scales(ctx, g), ctx.positions, ctx.shape), None, None, None
 
 
 def sample_scales(ctx: Any, g: Any) -> Any:
@@ -245,6 +246,7 @@ class BinaryCrossEntropy(Function):
         return reduce_loss(-(t * log_x + (1 - t) * log_1mx), reduction, w)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         x, t, w, log_x, log_1mx = ctx.saved_tensors
         weighted = spread(g, x.shape, ctx.reduction, w)
@@ -274,6 +276,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return reduce_loss((1 - t) * x + lw * sp, reduction, w)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         x, t, w, pos_weight, sp = ctx.saved_tensors
         weighted = spread(g, x.shape, ctx.reduction, w)

@@ -12,7 +12,8 @@ import numpy as np
 
 from teachgrad.autograd.function import Function
 from teachgrad.dtypes import bool_
-from teachgrad.functions.dispatch import run_scatter_add, run_take, run_where
+from teachgrad.functions.dispatch import run_take, run_where
+from teachgrad.functions.take import PutAdd, Take
 from teachgrad.strides import numel, storage_positions
 
 # PyTorch's mode names and numpy's np.pad names for the same rule.
@@ -63,6 +64,5 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, g):
-        g_positions = storage_positions(g.shape, g._layout_strides, g._offset)
-        copied_grads = run_take(g, g_positions[ctx.copied], (int(ctx.copied.sum()),))
-        return run_scatter_add(copied_grads, ctx.source[ctx.copied], ctx.shape), None, None, None
+        copied_grads = Take.apply(g, np.flatnonzero(ctx.copied))
+        return PutAdd.apply(copied_grads, ctx.source[ctx.copied], ctx.shape), None, None, None

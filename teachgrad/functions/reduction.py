@@ -11,7 +11,7 @@ import math
 import warnings
 from typing import Any
 
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 from teachgrad.dtypes import int64
 from teachgrad.functions.broadcast import floating
 from teachgrad.functions.dispatch import run_unary, run_reduce, run_reduce_trailing, run_softmax
@@ -137,6 +137,7 @@ class Var(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         (centered,) = ctx.saved_tensors
         return _variance_grad(ctx, g, centered), None, None, None
@@ -158,6 +159,7 @@ class Std(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         centered, out = ctx.saved_tensors
         grad_var = (g / (2 * out)).masked_fill(out == 0, 0.0)
@@ -183,6 +185,7 @@ class Norm(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         scale = expand_back(g * out ** (1 - ctx.p), x.shape, ctx.dims, ctx.keepdim)
@@ -264,14 +267,16 @@ class LogSumExp(Function):
             peak = reduce_dims("max", x, dims, True)
             peak = peak.masked_fill(peak.isinf(), 0.0)
         out = reduce_dims("sum", (x - peak).exp(), dims, True).log() + peak
-        ctx.save_for_backward(x, out)
+        out = out if keepdim else squeeze_dims(out, dims)
+        ctx.save_for_backward(x, out)  # the output itself, so a recorded backward differentiates through it
         ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else squeeze_dims(out, dims)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return expand_back(g, x.shape, ctx.dims, ctx.keepdim) * (x - out).exp(), None, None
+        softmax = (x - expand_back(out, x.shape, ctx.dims, ctx.keepdim)).exp()
+        return expand_back(g, x.shape, ctx.dims, ctx.keepdim) * softmax, None, None
 
 
 class Softmax(Function):

@@ -7,7 +7,7 @@ permutation, a sum over broadcast dims, or the gradient placed into the indexed 
 
 from __future__ import annotations
 
-from teachgrad.autograd.function import Function
+from teachgrad.autograd.function import Function, once_differentiable
 from teachgrad.functions.broadcast import unbroadcast
 from teachgrad.functions.dispatch import run_assign, run_unary
 from teachgrad.strides import basic_index, broadcast_strides, infer_shape, view_strides
@@ -97,10 +97,27 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        grad = g.new_zeros(ctx.shape)
-        region = grad._view(*basic_index(grad.shape, grad._layout_strides, grad._offset, ctx.key))
+        return SliceBackward.apply(g, ctx.shape, ctx.key), None
+
+
+class SliceBackward(Function):
+    """Index's backward as an operation of its own, so that it has a gradient too (double backward).
+
+    forward:  out = zeros(shape) with g written into the region that key selects
+    backward: dL/dg = gg[key]   (writing into a region and reading it back are each other's adjoint)
+    """
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        grad = g.new_zeros(shape)
+        region = grad._view(*basic_index(grad.shape, grad._layout_strides, grad._offset, key))
         run_assign(region, g)
-        return grad, None
+        return grad
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Index.apply(gg, ctx.key), None, None
 
 
 class Clone(Function):
@@ -165,6 +182,7 @@ class WriteIntoView(Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         g = g.contiguous()
         grad_value = run_unary("identity", g._view(*ctx.region))

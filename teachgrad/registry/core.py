@@ -16,7 +16,8 @@ class Sample:
     (built transposed, then transposed back) or "sliced" (every other element of a larger buffer).
     `gradcheck=False` marks an edge case whose forward is inf or nan, where finite differences
     say nothing: its gradient is still compared across backends and on CUDA, and a test in
-    tests/tensor checks it against PyTorch's.
+    tests/tensor checks it against PyTorch's. `gradgradcheck=False` marks one where the first
+    derivative jumps (tied maxima), so finite differences of it say nothing.
     """
 
     args: tuple
@@ -24,6 +25,7 @@ class Sample:
     layout: str = "contiguous"
     name: str = ""
     gradcheck: bool = True
+    gradgradcheck: bool = True
 
 
 @dataclass

@@ -201,7 +201,8 @@ register(OpInfo("min", "reduction", lambda x: x.min(), np.min, _all_samples, red
 def _amax_samples(rng):
     yield Sample((rng.uniform(-2, 2, (3, 4)),), {"dim": 1})
     yield Sample((rng.uniform(-2, 2, (2, 3, 4)),), {"dim": (0, 2), "keepdim": True}, layout="transposed")
-    yield Sample((np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.5]]),), {"dim": 1}, name="ties share the gradient")
+    yield Sample((np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.5]]),), {"dim": 1}, name="ties share the gradient",
+                 gradgradcheck=False)
 
 
 register(OpInfo("amax", "reduction", lambda x, **k: x.amax(**k),

@@ -400,12 +400,6 @@ def test_autograd_grad_of_an_unused_input_needs_allow_unused():
     assert tg.autograd.grad(x.sum(), [x, y], allow_unused=True)[1] is None
 
 
-def test_autograd_grad_refuses_create_graph():
-    x = tg.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="higher-order"):
-        tg.autograd.grad(x.sum(), x, create_graph=True)
-
-
 def test_inference_mode_stops_recording_as_context_and_decorator():
     x = tg.ones(2, requires_grad=True)
     with tg.inference_mode():
