@@ -40,7 +40,7 @@ from teachgrad.fastpath.routing import (BOOL, FLOAT64, INT64, arithmetic_dtype, 
                                         empty_line_result, float_result_dtype, is_float, line_layout, one_line,
                                         reduction_dtype, row_major)
 from teachgrad.fastpath.rows import chunk_count, plan_kept, plan_rows
-from teachgrad.strides import StridedArray, contiguous_strides, numel
+from teachgrad.strides import StridedArray, numel, row_major_strides
 
 UNARY = {"identity": None, **opcodes.UNARY, "logical_not": None}  # identity: `_cast`; logical_not: see `unary`
 FLOAT_VALUED = opcodes.FLOAT_VALUED
@@ -140,22 +140,12 @@ def _compare(op: int, a: StridedArray, b: StridedArray) -> np.ndarray:
 
 # --- the whole-buffer lane: most calls of a training step have no layout to walk ---
 
-_CONTIGUOUS: dict = {}
-
-
-def _contiguous_strides(shape: tuple) -> tuple:
-    strides = _CONTIGUOUS.get(shape)
-    if strides is None:
-        strides = _CONTIGUOUS.setdefault(tuple(shape), contiguous_strides(shape))
-    return strides
-
-
 def _whole(x: StridedArray, n: int) -> np.ndarray | None:
     """x's elements as the buffer a flat kernel reads (`elementwise.flat_rows`): all n of them in
     row-major order, one number (a broadcast value), or one period (the trailing dims
     contiguous, the leading ones broadcast: a bias row); None when x needs the general kernels."""
     storage, strides, shape = x.storage, x.strides, x.shape
-    if x.offset == 0 and storage.size == n and strides == _contiguous_strides(shape):
+    if x.offset == 0 and storage.size == n and strides == row_major_strides(shape):
         return storage
     if not any(strides):
         return storage[x.offset:x.offset + 1]
@@ -163,7 +153,7 @@ def _whole(x: StridedArray, n: int) -> np.ndarray | None:
     while lead < len(shape) and (strides[lead] == 0 or shape[lead] == 1):
         lead += 1
     trailing = shape[lead:]
-    if 0 < lead < len(shape) and strides[lead:] == _contiguous_strides(trailing):
+    if 0 < lead < len(shape) and strides[lead:] == row_major_strides(trailing):
         period = numel(trailing)
         return storage[x.offset:x.offset + period]
     return None

@@ -45,6 +45,19 @@ def contiguous_strides(shape: Sequence[int]) -> Shape:
     return tuple(reversed(strides))
 
 
+_ROW_MAJOR: dict = {}
+
+
+def row_major_strides(shape: tuple) -> Shape:
+    """contiguous_strides(shape), remembered: a training step makes tensors of the same few shapes."""
+    strides = _ROW_MAJOR.get(shape)
+    if strides is None:
+        if len(_ROW_MAJOR) >= 4096:
+            _ROW_MAJOR.clear()
+        strides = _ROW_MAJOR[tuple(shape)] = contiguous_strides(shape)
+    return strides
+
+
 def position(index: Sequence[int], strides: Sequence[int], offset: int) -> int:
     """Where element `index` sits in storage: offset + sum(index[d] * strides[d])."""
     pos = offset

@@ -26,8 +26,8 @@ from teachgrad.functions.dispatch import run_add_scaled, run_reduce, run_unary
 from teachgrad import random as random_draws
 from teachgrad.random import resolve
 from teachgrad.strides import (
-    StridedArray, broadcast_shapes, broadcast_strides, contiguous_strides, infer_shape,
-    is_contiguous, normalize_dim, normalize_dims, numel, view_strides,
+    StridedArray, broadcast_shapes, broadcast_strides, infer_shape,
+    is_contiguous, normalize_dim, normalize_dims, numel, row_major_strides, view_strides,
 )
 from teachgrad.tensor_format import format_tensor
 
@@ -40,19 +40,6 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"teachgrad.Size({list(self)})"
-
-
-_ROW_MAJOR: dict = {}
-
-
-def _row_major(shape: Size) -> tuple[int, ...]:
-    """contiguous_strides(shape), remembered: a training step makes tensors of the same few shapes."""
-    strides = _ROW_MAJOR.get(shape)
-    if strides is None:
-        if len(_ROW_MAJOR) >= 4096:
-            _ROW_MAJOR.clear()
-        strides = _ROW_MAJOR[shape] = contiguous_strides(shape)
-    return strides
 
 
 def _sizes(args: tuple, allow_negative: bool = False) -> tuple[int, ...]:
@@ -86,7 +73,7 @@ class Tensor(Variable):
     def _init(self, storage, shape, strides, offset, dtype, device, version=None, base=None) -> None:
         self._storage = storage
         self._shape = shape if type(shape) is Size else Size(shape)
-        self._layout_strides = tuple(strides) if strides is not None else _row_major(self._shape)
+        self._layout_strides = tuple(strides) if strides is not None else row_major_strides(self._shape)
         self._offset = offset
         self._dtype = dtype
         self._device = device
